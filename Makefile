@@ -1,0 +1,116 @@
+# vmxfer top-level Makefile.
+#
+#   make               library, tools and tests (userspace); the module too when
+#                      kernel headers for KDIR exist
+#   make module KDIR=  the kernel module against a given build tree
+#   make check         everything the project tests (see README.md)
+#   make demo          boots a stock Debian kernel in QEMU and shows vmxfer
+#   make lint          checkpatch --strict and sparse on the kernel side
+#   make install       library, header, pkg-config, tool, man pages, udev rule
+#   make dkms-install  registers and builds the module with DKMS
+
+VERSION   := $(shell sed -n 's/.*VMXFER_MODULE_VERSION "\(.*\)"/\1/p' module/version.h)
+TOP       := $(abspath .)
+BUILD     := $(TOP)/build
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+KVER      ?= $(shell uname -r)
+KDIR      ?= /lib/modules/$(KVER)/build
+
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Werror
+CPPFLAGS  += -I$(TOP)/include/uapi -I$(TOP)/lib -DVMXFER_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+
+export VERSION TOP BUILD
+
+.PHONY: all userspace module module-clean clean check demo lint install uninstall \
+	dkms-install dkms-check unit kernel-tests deps help
+
+all: userspace
+	@if [ -e "$(KDIR)/Makefile" ]; then \
+		$(MAKE) module; \
+	else \
+		echo "vmxfer: no kernel headers at $(KDIR) (kernel $(KVER)):" \
+		     "built userspace only; 'make module KDIR=<tree>' builds the module"; \
+	fi
+
+include lib/lib.mk
+include tools/tools.mk
+include tests/unit/unit.mk
+include tests/kernel/kernel.mk
+
+userspace: lib tools unit-build kernel-tests-build
+
+module:
+	$(MAKE) -C $(KDIR) M=$(TOP)/module modules
+
+module-clean:
+	-$(MAKE) -C $(KDIR) M=$(TOP)/module clean
+
+clean:
+	rm -rf $(BUILD)
+	rm -f module/*.o module/*.ko module/*.mod module/*.mod.c module/.*.cmd \
+	      module/modules.order module/Module.symvers
+	rm -rf module/.tmp_versions
+
+help:
+	@sed -n '3,11p' Makefile
+
+# --- entry points ---------------------------------------------------------
+
+deps:
+	@tests/deps.sh
+
+check: deps
+	@tests/check.sh
+
+demo: deps
+	@tests/demo.sh
+
+lint: deps
+	@tests/lint.sh
+
+dkms-check:
+	@tests/dkms-check.sh
+
+# --- install --------------------------------------------------------------
+
+install: userspace
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/linux \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)/etc/udev/rules.d
+	install -m 0644 $(BUILD)/lib/libvmxfer.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(BUILD)/lib/libvmxfer.so.$(LIB_FULLVER) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libvmxfer.so.$(LIB_FULLVER) $(DESTDIR)$(PREFIX)/lib/libvmxfer.so.1
+	ln -sf libvmxfer.so.1 $(DESTDIR)$(PREFIX)/lib/libvmxfer.so
+	install -m 0644 lib/vmxfer.h $(DESTDIR)$(PREFIX)/include/vmxfer.h
+	install -m 0644 include/uapi/linux/vmxfer.h $(DESTDIR)$(PREFIX)/include/linux/vmxfer.h
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' lib/vmxfer.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmxfer.pc
+	install -m 0755 $(BUILD)/tools/vmxfer-ctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 lib/libvmxfer.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -m 0644 tools/vmxfer-ctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 tools/60-vmxfer.rules $(DESTDIR)/etc/udev/rules.d/
+	@echo "installed; create the group with 'groupadd -r vmxfer' and add users to it"
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libvmxfer.* $(DESTDIR)$(PREFIX)/include/vmxfer.h \
+	      $(DESTDIR)$(PREFIX)/include/linux/vmxfer.h \
+	      $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmxfer.pc $(DESTDIR)$(PREFIX)/bin/vmxfer-ctl \
+	      $(DESTDIR)$(PREFIX)/share/man/man3/libvmxfer.3 \
+	      $(DESTDIR)$(PREFIX)/share/man/man8/vmxfer-ctl.8 \
+	      $(DESTDIR)/etc/udev/rules.d/60-vmxfer.rules
+
+DKMS_SRC := /usr/src/vmxfer-$(VERSION)
+
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)/module $(DKMS_SRC)/include/uapi/linux
+	install -m 0644 dkms.conf $(DKMS_SRC)/
+	install -m 0644 module/Kbuild module/*.c module/*.h $(DKMS_SRC)/module/
+	install -m 0644 include/uapi/linux/vmxfer.h $(DKMS_SRC)/include/uapi/linux/
+	dkms add -m vmxfer -v $(VERSION) || true
+	dkms build -m vmxfer -v $(VERSION) -k $(KVER)
+	dkms install -m vmxfer -v $(VERSION) -k $(KVER)

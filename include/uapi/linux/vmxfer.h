@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * vmxfer - zero-copy memory transfer between and inside processes.
+ *
+ * This header is the contract between the vmxfer kernel module (/dev/vmxfer)
+ * and userspace.  It compiles as-is in userspace with -m64 and -m32; the
+ * struct sizes are the VMXFER_*_SIZE_VER0 constants on both (checked by
+ * lib/uapi-check.c, compiled with -m64, -m32 and as C++11).
+ *
+ * General rules, for every ioctl below:
+ *
+ *  - Every argument struct starts with "__u32 size": the caller sets it to
+ *    sizeof() of the struct as *it* knows it.  A size smaller than the
+ *    struct's first published version (VMXFER_*_SIZE_VER0) is rejected with
+ *    EINVAL.  A size larger than the module's struct is accepted only when
+ *    every byte past the module's struct is zero, otherwise E2BIG.  A smaller
+ *    (older) struct is accepted; the missing fields read as zero.  On
+ *    return, output fields are written only within the caller's size.
+ *  - Unknown bits in "flags" fields are rejected with EINVAL.  Reserved and
+ *    padding fields must be zero (EINVAL otherwise).
+ *  - The module matches a command on its type, direction and number only:
+ *    the size encoded in the command word is ignored, so a grown struct
+ *    keeps its command number.  An unknown command fails with ENOTTY.
+ *  - A pointer that cannot be read or written fails with EFAULT.
+ *  - Operations that are reserved here but not available on the running
+ *    kernel (see struct vmxfer_info.features) fail with EOPNOTSUPP and
+ *    change nothing.
+ *  - Target processes are named by pidfd (pidfd_open(2)).  Every operation
+ *    on another process checks ptrace access with
+ *    PTRACE_MODE_ATTACH_REALCREDS, exactly as process_vm_readv(2) does:
+ *    EPERM when denied, ESRCH when the target has exited or is a kernel
+ *    thread, EBADF when the descriptor is not a pidfd.
+ */
+#ifndef _UAPI_LINUX_VMXFER_H
+#define _UAPI_LINUX_VMXFER_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/* Bumped on an incompatible change only; growth goes through "size". */
+#define VMXFER_ABI_VERSION	1
+
+#define VMXFER_DEVICE_NAME	"vmxfer"
+#define VMXFER_DEVICE_PATH	"/dev/vmxfer"
+
+/* ioctl type byte; unused in Documentation/userspace-api/ioctl/ioctl-number.rst */
+#define VMXFER_IOC_MAGIC	0xB8
+
+/* Operation indices (for vmxfer_info.op_status and vmxfer_symbol.ops). */
+#define VMXFER_OP_CLONE		0
+#define VMXFER_OP_MOVE		1
+#define VMXFER_OP_REMAP		2
+#define VMXFER_OP_SPLICE	3
+#define VMXFER_OP_MERGE		4
+#define VMXFER_OP_COUNT		5
+
+/* Feature bits: one per operation, set when it works on this kernel. */
+#define VMXFER_FEAT_CLONE	(1ULL << VMXFER_OP_CLONE)
+#define VMXFER_FEAT_MOVE	(1ULL << VMXFER_OP_MOVE)
+#define VMXFER_FEAT_REMAP	(1ULL << VMXFER_OP_REMAP)
+#define VMXFER_FEAT_SPLICE	(1ULL << VMXFER_OP_SPLICE)
+#define VMXFER_FEAT_MERGE	(1ULL << VMXFER_OP_MERGE)
+
+/* Why an operation is or is not available (vmxfer_info.op_status[]). */
+#define VMXFER_OPST_AVAILABLE		0 /* implemented, symbols resolved */
+#define VMXFER_OPST_NOT_IMPLEMENTED	1 /* this module version lacks it */
+#define VMXFER_OPST_MISSING_SYMBOL	2 /* a kernel symbol it needs is absent */
+#define VMXFER_OPST_UNSUPPORTED_KERNEL	3 /* kernel line not supported for it */
+
+/*
+ * VMXFER_IOC_INFO - what this module is and can do.
+ *
+ * in:  size (>= VMXFER_INFO_SIZE_VER0), flags (must be 0).
+ * out: everything else; size is set to the number of bytes written.
+ * Never needs any privilege beyond an open /dev/vmxfer.
+ *
+ * Errors: EFAULT (bad pointer), EINVAL (size too small, flags or reserved
+ * non-zero), E2BIG (bytes past the module's struct not zero).
+ */
+struct vmxfer_info {
+	__u32 size;
+	__u32 flags;
+	__u32 abi_version;	/* VMXFER_ABI_VERSION of the module */
+	__u32 nr_symbols;	/* entries readable with VMXFER_IOC_SYMBOL */
+	__u64 features;		/* VMXFER_FEAT_* */
+	__u32 op_status[8];	/* VMXFER_OPST_*, indexed by VMXFER_OP_* */
+	char module_version[32];	/* NUL-terminated */
+	char kernel_release[72];	/* NUL-terminated, as uname -r */
+};
+
+#define VMXFER_INFO_SIZE_VER0	160
+
+/*
+ * VMXFER_IOC_SYMBOL - one entry of the module's kernel-symbol table.
+ *
+ * The module resolves the unexported kernel internals it uses once, at
+ * load time.  This ioctl reports, for diagnosis, which ones were found.
+ *
+ * in:  size (>= VMXFER_SYMBOL_SIZE_VER0), index, everything else zero.
+ * out: ops, state, kind, name; size as for VMXFER_IOC_INFO.
+ *
+ * Errors: EFAULT, EINVAL (size, non-zero input fields), E2BIG,
+ * ENOENT (index >= vmxfer_info.nr_symbols).
+ */
+#define VMXFER_SYM_RESOLVED	0 /* found, checked, bound */
+#define VMXFER_SYM_MISSING	1 /* not found, or address not at name+0 */
+#define VMXFER_SYM_HIDDEN	2 /* treated as missing on request (hide_symbols=) */
+
+#define VMXFER_SYM_FUNC		0 /* called through a static call (direct branch) */
+#define VMXFER_SYM_DATA		1 /* a variable, only ever dereferenced */
+
+struct vmxfer_symbol {
+	__u32 size;
+	__u32 index;
+	__u32 ops;		/* out: VMXFER_FEAT_* bits of the ops needing it */
+	__u32 state;		/* out: VMXFER_SYM_* */
+	__u32 kind;		/* out: VMXFER_SYM_FUNC or VMXFER_SYM_DATA */
+	__u32 __reserved;
+	char name[64];		/* out: NUL-terminated kernel symbol name */
+};
+
+#define VMXFER_SYMBOL_SIZE_VER0	88
+
+/*
+ * VMXFER_IOC_CLONE - map [src, src + len) of the target into the caller,
+ * fork-style (copy-on-write for private memory, shared stays shared).
+ * Reserved; see vmxfer_info.features for availability.
+ *
+ * Errors: EOPNOTSUPP (not available on this kernel), EINVAL (flags,
+ * alignment, len 0), EBADF, ESRCH, EPERM, EFAULT, ENOMEM, EEXIST.
+ */
+#define VMXFER_CLONE_FIXED		(1U << 0) /* exactly at dst, replace */
+#define VMXFER_CLONE_FIXED_NOREPLACE	(1U << 1) /* exactly at dst, EEXIST */
+
+struct vmxfer_clone {
+	__u32 size;
+	__u32 flags;		/* VMXFER_CLONE_* */
+	__s32 pidfd;		/* target process */
+	__u32 __reserved;
+	__u64 src;		/* target address, page-aligned */
+	__u64 len;		/* bytes, rounded up to pages */
+	__u64 dst;		/* in: hint or fixed address; out: the mapping */
+};
+
+#define VMXFER_CLONE_SIZE_VER0	40
+
+/*
+ * VMXFER_IOC_MOVE - move exclusively owned anonymous pages of the caller
+ * from [src, src + len) to [dst, dst + len) by moving page-table entries.
+ * Reserved; see vmxfer_info.features for availability.
+ *
+ * Errors: EOPNOTSUPP, EINVAL, ENOENT, EEXIST, EBUSY, EAGAIN, ENOMEM.
+ */
+#define VMXFER_MOVE_ALLOW_SRC_HOLES	(1U << 0)
+
+struct vmxfer_move {
+	__u32 size;
+	__u32 flags;		/* VMXFER_MOVE_* */
+	__u64 src;
+	__u64 dst;
+	__u64 len;
+	__u64 moved;		/* out: bytes moved */
+};
+
+#define VMXFER_MOVE_SIZE_VER0	40
+
+/*
+ * VMXFER_IOC_REMAP - move the caller's mapping [old_addr, old_addr +
+ * old_len) to a new address, growing it to new_len, and leave the source
+ * mapped as a fresh mapping (MREMAP_RETAIN).
+ * Reserved; see vmxfer_info.features for availability.
+ *
+ * Errors: EOPNOTSUPP, EINVAL, EFAULT, ENOMEM, EEXIST.
+ */
+#define VMXFER_REMAP_FIXED		(1U << 0)
+#define VMXFER_REMAP_FIXED_NOREPLACE	(1U << 1)
+
+struct vmxfer_remap {
+	__u32 size;
+	__u32 flags;		/* VMXFER_REMAP_* */
+	__u64 old_addr;
+	__u64 old_len;
+	__u64 new_len;
+	__u64 new_addr;		/* in: hint or fixed address; out: result */
+};
+
+#define VMXFER_REMAP_SIZE_VER0	40
+
+/*
+ * VMXFER_IOC_SPLICE - put pages of the target process described by an
+ * iovec array into a pipe, by reference (process_vmsplice).
+ * Reserved; see vmxfer_info.features for availability.
+ *
+ * Errors: EOPNOTSUPP, EINVAL, EBADF, ESRCH, EPERM, EFAULT, EAGAIN, EPIPE,
+ * EINTR.
+ */
+#define VMXFER_SPLICE_NONBLOCK		(1U << 0)
+
+struct vmxfer_splice {
+	__u32 size;
+	__u32 flags;		/* VMXFER_SPLICE_* */
+	__s32 pidfd;		/* target process */
+	__s32 pipe_fd;		/* write end of a pipe */
+	__u64 iov;		/* caller's struct iovec array (native layout) */
+	__u64 nr_segs;
+	__u64 spliced;		/* out: bytes placed in the pipe */
+};
+
+#define VMXFER_SPLICE_SIZE_VER0	40
+
+/*
+ * VMXFER_IOC_MERGE - re-index the page offsets of the caller's anonymous
+ * mappings in [addr, addr + len) that vmxfer moved, so that they merge with
+ * their neighbours.
+ * Reserved; see vmxfer_info.features for availability.
+ *
+ * Errors: EOPNOTSUPP, EINVAL, EFAULT, EBUSY.
+ */
+struct vmxfer_merge {
+	__u32 size;
+	__u32 flags;		/* none defined: must be 0 */
+	__u64 addr;
+	__u64 len;
+	__u64 merged;		/* out: number of VMAs merged away */
+};
+
+#define VMXFER_MERGE_SIZE_VER0	32
+
+#define VMXFER_IOC_INFO		_IOWR(VMXFER_IOC_MAGIC, 0x00, struct vmxfer_info)
+#define VMXFER_IOC_SYMBOL	_IOWR(VMXFER_IOC_MAGIC, 0x01, struct vmxfer_symbol)
+#define VMXFER_IOC_CLONE	_IOWR(VMXFER_IOC_MAGIC, 0x10, struct vmxfer_clone)
+#define VMXFER_IOC_MOVE		_IOWR(VMXFER_IOC_MAGIC, 0x11, struct vmxfer_move)
+#define VMXFER_IOC_REMAP	_IOWR(VMXFER_IOC_MAGIC, 0x12, struct vmxfer_remap)
+#define VMXFER_IOC_SPLICE	_IOWR(VMXFER_IOC_MAGIC, 0x13, struct vmxfer_splice)
+#define VMXFER_IOC_MERGE	_IOWR(VMXFER_IOC_MAGIC, 0x14, struct vmxfer_merge)
+
+#endif /* _UAPI_LINUX_VMXFER_H */

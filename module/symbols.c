@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Resolution of vmxfer's unexported kernel internals; see symbols.h for the
+ * table and for why every call goes through a static call.
+ *
+ * All state here is written once, in module init, before the misc device
+ * is registered, and only read afterwards: no locking is needed.
+ */
+#include <linux/kernel.h>
+#include <linux/kprobes.h>
+#include <linux/kallsyms.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+
+#include "symbols.h"
+
+static char *hide_symbols;
+module_param(hide_symbols, charp, 0444);
+MODULE_PARM_DESC(hide_symbols,
+		 "test hook: comma-separated kernel symbols to treat as missing");
+
+struct vmxfer_sym {
+	const char *name;
+	u32 ops;		/* VMXFER_FEAT_* of the operations needing it */
+	u8 kind;		/* VMXFER_SYM_FUNC or VMXFER_SYM_DATA */
+	u8 state;		/* VMXFER_SYM_* */
+	struct static_call_key *key;	/* FUNC: its static call */
+	void *tramp;
+	unsigned long *addr;	/* DATA: where its address is stored */
+};
+
+DEFINE_STATIC_CALL_NULL(vmxfer_pidfd_get_task, pidfd_get_task);
+DEFINE_STATIC_CALL_NULL(vmxfer_mm_access, mm_access);
+DEFINE_STATIC_CALL_NULL(vmxfer_get_pipe_info, get_pipe_info);
+
+#define VMXFER_FUNC(sym, need) {					\
+	.name = #sym, .ops = (need), .kind = VMXFER_SYM_FUNC,		\
+	.state = VMXFER_SYM_MISSING,					\
+	.key = &STATIC_CALL_KEY(vmxfer_##sym),				\
+	.tramp = STATIC_CALL_TRAMP_ADDR(vmxfer_##sym),			\
+}
+
+/* The table: every unexported internal and the operations that need it. */
+static struct vmxfer_sym vmxfer_syms[] = {
+	VMXFER_FUNC(pidfd_get_task, VMXFER_FEAT_CLONE | VMXFER_FEAT_SPLICE),
+	VMXFER_FUNC(mm_access, VMXFER_FEAT_CLONE | VMXFER_FEAT_SPLICE),
+	VMXFER_FUNC(get_pipe_info, VMXFER_FEAT_SPLICE),
+};
+
+/* kallsyms_lookup_name() is itself unexported and sealed: a static call too. */
+DEFINE_STATIC_CALL_NULL(vmxfer_kallsyms_lookup_name, kallsyms_lookup_name);
+
+/*
+ * Split "name+0xOFF/0xSIZE [module]" as printed by sprint_symbol().
+ * Returns the offset, or -1 when @buf is not a plain vmlinux symbol.
+ */
+static long vmxfer_sym_offset(char *buf, const char **name)
+{
+	char *plus, *slash;
+	unsigned long off;
+
+	if (strchr(buf, '['))
+		return -1;	/* a module's symbol, not the kernel's */
+	plus = strrchr(buf, '+');
+	slash = plus ? strchr(plus, '/') : NULL;
+	if (!slash)
+		return -1;
+	*plus = '\0';
+	*slash = '\0';
+	if (kstrtoul(plus + 1, 16, &off))
+		return -1;
+	*name = buf;
+	return off;
+}
+
+/* Is @addr the first byte of the kernel function or variable @want? */
+static bool vmxfer_addr_is_start(unsigned long addr, const char *want)
+{
+	char buf[KSYM_SYMBOL_LEN];
+	const char *name;
+
+	sprint_symbol(buf, addr);
+	if (vmxfer_sym_offset(buf, &name) != 0)
+		return false;
+	if (!strcmp(name, want))
+		return true;
+	/* An alias at the same address (e.g. a __pfx_ or __SCT__ twin). */
+	return static_call(vmxfer_kallsyms_lookup_name)(name) == addr;
+}
+
+/*
+ * Find kallsyms_lookup_name() by planting (and at once removing) a kprobe
+ * on it.  On IBT kernels the kprobe sits past the ENDBR, so the address is
+ * normalised to the symbol's start with the offset sprint_symbol() reports.
+ */
+static int vmxfer_find_kallsyms(void)
+{
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	char buf[KSYM_SYMBOL_LEN];
+	const char *name;
+	unsigned long addr;
+	long off;
+	int ret;
+
+	ret = register_kprobe(&kp);
+	if (ret) {
+		pr_err("vmxfer: cannot find kallsyms_lookup_name: kprobes unavailable (%d)\n",
+		       ret);
+		return -EOPNOTSUPP;
+	}
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+
+	sprint_symbol(buf, addr);
+	off = vmxfer_sym_offset(buf, &name);
+	if (off < 0 || strcmp(name, "kallsyms_lookup_name")) {
+		pr_err("vmxfer: kprobe on kallsyms_lookup_name landed in %s\n", buf);
+		return -EOPNOTSUPP;
+	}
+	addr -= off;
+	static_call_update(vmxfer_kallsyms_lookup_name,
+			   (void *)addr);
+	if (static_call(vmxfer_kallsyms_lookup_name)("kallsyms_lookup_name") != addr) {
+		pr_err("vmxfer: kallsyms_lookup_name does not find itself\n");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static bool vmxfer_sym_hidden(const char *name)
+{
+	const char *p = hide_symbols;
+	size_t len = strlen(name);
+
+	while (p && *p) {
+		if (!strncmp(p, name, len) && (p[len] == ',' || p[len] == '\0'))
+			return true;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
+/* Point @s's static call at @addr, and read it back. */
+static bool vmxfer_sym_bind(struct vmxfer_sym *s, unsigned long addr)
+{
+	if (s->kind == VMXFER_SYM_DATA) {
+		*s->addr = addr;
+		return true;
+	}
+	__static_call_update(s->key, s->tramp, (void *)addr);
+	return (unsigned long)READ_ONCE(s->key->func) == addr;
+}
+
+static void vmxfer_sym_resolve(struct vmxfer_sym *s)
+{
+	unsigned long addr;
+
+	if (vmxfer_sym_hidden(s->name)) {
+		s->state = VMXFER_SYM_HIDDEN;
+		return;
+	}
+	addr = static_call(vmxfer_kallsyms_lookup_name)(s->name);
+	if (!addr || !vmxfer_addr_is_start(addr, s->name))
+		return;
+	if (!vmxfer_sym_bind(s, addr))
+		return;
+	s->state = VMXFER_SYM_RESOLVED;
+}
+
+/*
+ * Resolve the whole table.  Fails (-EOPNOTSUPP) only when kallsyms itself
+ * cannot be found; a missing entry just leaves it VMXFER_SYM_MISSING.
+ */
+int vmxfer_symbols_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	ret = vmxfer_find_kallsyms();
+	if (ret)
+		return ret;
+	for (i = 0; i < ARRAY_SIZE(vmxfer_syms); i++)
+		vmxfer_sym_resolve(&vmxfer_syms[i]);
+	return 0;
+}
+
+/* Are all symbols that operation @feature needs resolved? */
+bool vmxfer_symbols_cover(u64 feature)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vmxfer_syms); i++)
+		if ((vmxfer_syms[i].ops & feature) &&
+		    vmxfer_syms[i].state != VMXFER_SYM_RESOLVED)
+			return false;
+	return true;
+}
+
+unsigned int vmxfer_nr_symbols(void)
+{
+	return ARRAY_SIZE(vmxfer_syms);
+}
+
+void vmxfer_symbol_report(unsigned int idx, struct vmxfer_symbol *out)
+{
+	const struct vmxfer_sym *s = &vmxfer_syms[idx];
+
+	out->ops = s->ops;
+	out->state = s->state;
+	out->kind = s->kind;
+	strscpy(out->name, s->name, sizeof(out->name));
+}
+
+/* Comma-separated names of unresolved symbols needed by @features. */
+void vmxfer_symbols_missing(char *buf, size_t len, u64 features)
+{
+	size_t used = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(vmxfer_syms); i++) {
+		const struct vmxfer_sym *s = &vmxfer_syms[i];
+
+		if (s->state == VMXFER_SYM_RESOLVED || !(s->ops & features))
+			continue;
+		used += scnprintf(buf + used, len - used, "%s%s%s",
+				  used ? "," : "", s->name,
+				  s->state == VMXFER_SYM_HIDDEN ? "(hidden)" : "");
+	}
+}

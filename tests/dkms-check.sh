@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# dkms-check.sh [LINE...] — build the module with DKMS, as a user would, for
+# each kernel line (default: every line in tests/vm/lines).  Nothing is
+# loaded and nothing is installed into /lib/modules: `dkms build` only.
+#
+# Headers: the system's /lib/modules/<rel>/build when the line's
+# linux-headers package is installed (under CI=true it is installed with
+# apt first, as a user would); otherwise the guest runner's cached headers,
+# passed with --kernelsourcedir.  Prints "dkms: N passed, N failed".
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+ver=$(sed -n 's/.*VMXFER_MODULE_VERSION "\(.*\)"/\1/p' "$top/module/version.h")
+dkver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
+if [ "$ver" != "$dkver" ]; then
+	echo "dkms-check: dkms.conf PACKAGE_VERSION $dkver != module/version.h $ver" >&2
+	echo "dkms: 0 passed, 1 failed"
+	exit 1
+fi
+command -v dkms >/dev/null || { echo "dkms-check: dkms not installed (make deps)" >&2; exit 1; }
+
+if [ $# -eq 0 ]; then
+	set -- $(awk '!/^#/ && NF { print $1 }' "$top/tests/vm/lines")
+fi
+
+src=/usr/src/vmxfer-$ver
+register() {
+	dkms remove -m vmxfer -v "$ver" --all >/dev/null 2>&1 || true
+	rm -rf "$src"
+	mkdir -p "$src/module" "$src/include/uapi/linux"
+	cp "$top/dkms.conf" "$src/"
+	cp "$top"/module/Kbuild "$top"/module/*.[ch] "$src/module/"
+	cp "$top/include/uapi/linux/vmxfer.h" "$src/include/uapi/linux/"
+	dkms add -m vmxfer -v "$ver" >/dev/null
+}
+
+pass=0 fail=0
+register
+for line in "$@"; do
+	eval "$("$top/tests/vm/kernel" "$line")"	# KREL, KDIR, KPKGVER...
+	opt=()
+	if [ "${CI:-}" = true ] && [ ! -e "/lib/modules/$KREL/build" ]; then
+		echo "dkms-check: installing linux-headers-$KREL with apt" >&2
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends "linux-headers-$KREL" >/dev/null
+	fi
+	if [ -e "/lib/modules/$KREL/build/Makefile" ]; then
+		how="system headers /lib/modules/$KREL/build"
+	else
+		how="cached headers $KDIR"
+		opt=(--kernelsourcedir "$KDIR")
+	fi
+	log=$(mktemp)
+	if dkms build -m vmxfer -v "$ver" -k "$KREL" "${opt[@]}" >"$log" 2>&1; then
+		echo "dkms-check: ok   $line ($KREL) with $how"
+		pass=$((pass + 1))
+	else
+		echo "dkms-check: FAIL $line ($KREL) with $how"
+		sed 's/^/    /' "$log"
+		cat "/var/lib/dkms/vmxfer/$ver/build/make.log" 2>/dev/null | tail -30 | sed 's/^/    /'
+		fail=$((fail + 1))
+	fi
+	rm -f "$log"
+done
+dkms remove -m vmxfer -v "$ver" --all >/dev/null 2>&1 || true
+rm -rf "$src"
+echo "dkms: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
