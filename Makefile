@@ -114,3 +114,6 @@ dkms-install:
 	dkms add -m vmxfer -v $(VERSION) || true
 	dkms build -m vmxfer -v $(VERSION) -k $(KVER)
 	dkms install -m vmxfer -v $(VERSION) -k $(KVER)
+
+print-version:
+	@echo $(VERSION)

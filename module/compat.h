@@ -16,4 +16,24 @@
 #error "vmxfer needs Linux 5.10 or later"
 #endif
 
+#include <linux/mm.h>
+
+/*
+ * get_user_pages_remote() lost its "vmas" argument in 6.5
+ * (ca5e863233e8, "mm/gup: remove vmas parameter from get_user_pages_remote()").
+ * The caller holds mmap_read_lock(mm) throughout (locked == NULL).
+ */
+static inline long vmxfer_gup_remote(struct mm_struct *mm, unsigned long start,
+				     unsigned long nr_pages,
+				     unsigned int gup_flags, struct page **pages)
+{
+#if KERNEL_VERSION(6, 5, 0) > LINUX_VERSION_CODE
+	return get_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+				     NULL, NULL);
+#else
+	return get_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+				     NULL);
+#endif
+}
+
 #endif /* VMXFER_COMPAT_H */

@@ -117,6 +117,8 @@ static long vmxfer_ioctl_op(unsigned int op, void __user *uarg)
 		return -EOPNOTSUPP;
 
 	switch (op) {
+	case VMXFER_OP_SPLICE:
+		return vmxfer_ioctl_splice(uarg);
 	default:
 		return -EOPNOTSUPP;
 	}

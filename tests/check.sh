@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# check.sh — everything vmxfer tests, as `make check` runs it:
+#   build (userspace, -Werror), host unit tests (cmocka), lint (checkpatch,
+#   sparse, IBT check), the DKMS build of each line, and the guest suite on
+#   each kernel line under QEMU.  Ends with one "N passed, N failed" line.
+# Arguments: kernel lines (default: every line in tests/vm/lines).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+lines=("$@")
+[ ${#lines[@]} -gt 0 ] || mapfile -t lines < <(awk '!/^#/ && NF { print $1 }' tests/vm/lines)
+
+pass=0 fail=0
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+# Add the counts of the last "N passed, N failed" line of $1 (a log file);
+# a stage that printed none, or exited non-zero with no failure counted,
+# is one failure.
+tally() {
+	local file=$1 rc=$2 name=$3 p f
+	read -r p f < <(grep -E '[0-9]+ passed, [0-9]+ failed' "$file" | tail -n 1 |
+		sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\1 \2/')
+	if [ -z "${p:-}" ]; then p=0; f=1; fi
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	echo "check: $name: $p passed, $f failed"
+	pass=$((pass + p)); fail=$((fail + f))
+}
+
+stage() {
+	local name=$1; shift
+	echo "=== $name"
+	"$@" 2>&1 | tee "$log/$name"
+	tally "$log/$name" "${PIPESTATUS[0]}" "$name"
+}
+
+build() {
+	if make -s userspace; then echo "build: 1 passed, 0 failed"; else echo "build: 0 passed, 1 failed"; return 1; fi
+}
+
+unit() {
+	make -s unit-build || { echo "unit: 0 passed, 1 failed"; return 1; }
+	local p=0 f=0 t out rc
+	for t in build/tests/unit/test_*; do
+		[ -x "$t" ] || continue
+		out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1); rc=$?
+		printf '%s\n' "$out"
+		p=$((p + $(printf '%s\n' "$out" | grep -c '^ok ')))
+		f=$((f + $(printf '%s\n' "$out" | grep -c '^not ok ')))
+		if [ $rc -ne 0 ] && ! printf '%s\n' "$out" | grep -q '^not ok '; then
+			echo "unit: $t exited $rc without a failed test"; f=$((f + 1))
+		fi
+	done
+	echo "unit: $p passed, $f failed"
+	[ "$f" -eq 0 ]
+}
+
+stage build build
+stage unit unit
+stage lint tests/lint.sh "${lines[@]}"
+stage dkms tests/dkms-check.sh "${lines[@]}"
+stage guest tests/vm/suite "${lines[@]}"
+
+echo "=== summary"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Runs inside the demo guest (busybox sh), as root, with vmxfer loaded.
+set -e
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+
+say "A stock Debian kernel: $(uname -r) (${VMXFER_KPKG:-?}), vmxfer loaded"
+run ls -l /dev/vmxfer
+say "What vmxfer can do on this kernel"
+run vmxfer-ctl status
+say "The same, for scripts"
+run vmxfer-ctl status --json
+say "Unload and load again through libkmod"
+run vmxfer-ctl unload
+run vmxfer-ctl status || true
+run vmxfer-ctl load
+run vmxfer-ctl status >/dev/null && echo "loaded again"

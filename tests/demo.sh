@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# demo.sh [LINE] — build everything, boot a stock Debian kernel (default
+# 6.12) in QEMU with vmxfer loaded, and walk through what vmxfer does.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+line=${1:-6.12}
+make -s userspace
+exec tests/vm/run --kernel "$line" --file build/tools/vmxfer-ctl \
+	-- tests/demo-guest.sh
