@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libvmxfer - thin wrappers around the /dev/vmxfer ioctls.
+ *
+ * Every system call goes through open(2), ioctl(2) or syscall(2) directly:
+ * the unit tests interpose on exactly those with ld --wrap, so keep it so.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+
+#include "vmxfer.h"
+
+#define VMXFER_API __attribute__((visibility("default")))
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434	/* same number on every architecture but alpha */
+#endif
+
+VMXFER_API int vmxfer_open(void)
+{
+	return open(VMXFER_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+}
+
+static int vmxfer_ioctl(int vfd, unsigned long cmd, void *arg)
+{
+	int ret = ioctl(vfd, cmd, arg);
+
+	if (ret < 0) {
+		if (errno == 0)	/* never report failure without a reason */
+			errno = EIO;
+		return -1;
+	}
+	return ret;
+}
+
+VMXFER_API int vmxfer_info(int vfd, struct vmxfer_info *info)
+{
+	if (!info) {
+		errno = EFAULT;
+		return -1;
+	}
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	if (vmxfer_ioctl(vfd, VMXFER_IOC_INFO, info) < 0)
+		return -1;
+	return 0;
+}
+
+VMXFER_API int vmxfer_symbol(int vfd, unsigned int index, struct vmxfer_symbol *sym)
+{
+	if (!sym) {
+		errno = EFAULT;
+		return -1;
+	}
+	memset(sym, 0, sizeof(*sym));
+	sym->size = sizeof(*sym);
+	sym->index = index;
+	if (vmxfer_ioctl(vfd, VMXFER_IOC_SYMBOL, sym) < 0)
+		return -1;
+	sym->name[sizeof(sym->name) - 1] = '\0';
+	return 0;
+}
+
+VMXFER_API int vmxfer_pidfd_open(pid_t pid)
+{
+	long ret;
+
+	if (pid <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	ret = syscall(SYS_pidfd_open, pid, 0U);
+	if (ret < 0)
+		return -1;
+	return (int)ret;
+}
+
+static const char *const vmxfer_op_names[VMXFER_OP_COUNT] = {
+	[VMXFER_OP_CLONE]  = "clone",
+	[VMXFER_OP_MOVE]   = "move",
+	[VMXFER_OP_REMAP]  = "remap",
+	[VMXFER_OP_SPLICE] = "splice",
+	[VMXFER_OP_MERGE]  = "merge",
+};
+
+VMXFER_API const char *vmxfer_op_name(unsigned int op)
+{
+	if (op >= VMXFER_OP_COUNT) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return vmxfer_op_names[op];
+}
+
+VMXFER_API void *vmxfer_clone(int vfd, int pidfd, const void *src, size_t len,
+			      void *dst, unsigned int flags)
+{
+	struct vmxfer_clone arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	arg.flags = flags;
+	arg.pidfd = pidfd;
+	arg.src = (uintptr_t)src;
+	arg.len = len;
+	arg.dst = (uintptr_t)dst;
+	if (vmxfer_ioctl(vfd, VMXFER_IOC_CLONE, &arg) < 0)
+		return MAP_FAILED;
+	return (void *)(uintptr_t)arg.dst;
+}
+
+VMXFER_API ssize_t vmxfer_splice(int vfd, int pidfd, int pipe_fd,
+				 const struct iovec *iov, unsigned long nr_segs,
+				 unsigned int flags)
+{
+	struct vmxfer_splice arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	arg.flags = flags;
+	arg.pidfd = pidfd;
+	arg.pipe_fd = pipe_fd;
+	arg.iov = (uintptr_t)iov;
+	arg.nr_segs = nr_segs;
+	if (vmxfer_ioctl(vfd, VMXFER_IOC_SPLICE, &arg) < 0)
+		return -1;
+	return (ssize_t)arg.spliced;
+}

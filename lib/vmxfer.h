@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvmxfer - userspace interface to /dev/vmxfer.
+ *
+ * The kernel ABI itself is <linux/vmxfer.h>; this library only wraps it.
+ *
+ * Error convention, for every function: on failure it returns -1 (MAP_FAILED
+ * for vmxfer_clone(), NULL for vmxfer_op_name()) and sets errno; on success
+ * errno is left unspecified.  There is no other error reporting.
+ *
+ * Errnos common to every function taking a "vfd" (the descriptor returned by
+ * vmxfer_open()):
+ *   EBADF   vfd is not an open descriptor
+ *   ENOTTY  vfd is open but is not /dev/vmxfer (or the module is too old to
+ *           know the request)
+ *   EFAULT  a pointer argument is NULL or not accessible
+ *   EINTR   interrupted by a signal before anything was done
+ */
+#ifndef VMXFER_H
+#define VMXFER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/mman.h>	/* MAP_FAILED */
+#include <sys/uio.h>	/* struct iovec */
+#include <linux/vmxfer.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * vmxfer_open - open VMXFER_DEVICE_PATH ("/dev/vmxfer") O_RDWR | O_CLOEXEC.
+ * Returns the descriptor.
+ * Errors: ENOENT  no device node: the module is not loaded (or udev has not
+ *                 created the node yet);
+ *         EACCES  the node exists but you may not open it (the udev rule
+ *                 gives it to group "vmxfer": add yourself to that group);
+ *         ENXIO, ENODEV  stale node, the module is not loaded;
+ *         EMFILE, ENFILE, ENOMEM  out of descriptors / memory.
+ */
+int vmxfer_open(void);
+
+/*
+ * vmxfer_info - VMXFER_IOC_INFO.  Clears *info, sets info->size to
+ * sizeof(*info) and flags to 0, and asks the module.  On return info->size
+ * is the number of bytes the module wrote; fields it did not write are 0.
+ * Returns 0.
+ * Errors: EBADF, ENOTTY, EFAULT (info is NULL or bad), EINVAL, E2BIG
+ *         (library and module disagree on the struct: should not happen).
+ */
+int vmxfer_info(int vfd, struct vmxfer_info *info);
+
+/*
+ * vmxfer_symbol - VMXFER_IOC_SYMBOL: entry "index" of the module's table of
+ * kernel symbols (for diagnostics: which ones were found, which operations
+ * need them).  Clears *sym and sets its size and index.  Returns 0.
+ * Errors: ENOENT (index >= vmxfer_info.nr_symbols), EBADF, ENOTTY, EFAULT,
+ *         EINVAL, E2BIG.
+ */
+int vmxfer_symbol(int vfd, unsigned int index, struct vmxfer_symbol *sym);
+
+/*
+ * vmxfer_pidfd_open - pidfd_open(2) of "pid" with no flags, through
+ * syscall(2) (so it works with a C library lacking the wrapper).  The
+ * kernel always sets close-on-exec on pidfds.  Returns the pidfd.
+ * Errors: EINVAL (pid <= 0), ESRCH (no such process), ENOSYS (kernel older
+ *         than 5.3), EMFILE, ENFILE, ENOMEM, ENODEV.
+ */
+int vmxfer_pidfd_open(pid_t pid);
+
+/*
+ * vmxfer_op_name - "clone", "move", "remap", "splice" or "merge" for
+ * VMXFER_OP_CLONE .. VMXFER_OP_MERGE.  Returns NULL (and sets errno to
+ * EINVAL) when op >= VMXFER_OP_COUNT.
+ */
+const char *vmxfer_op_name(unsigned int op);
+
+/*
+ * vmxfer_clone - VMXFER_IOC_CLONE: map [src, src + len) of the process
+ * "pidfd" into the caller, fork-style.  "dst" is a hint, or the exact
+ * address with VMXFER_CLONE_FIXED / VMXFER_CLONE_FIXED_NOREPLACE.  Returns
+ * the address of the new mapping.
+ * Errors: EOPNOTSUPP (not available: see vmxfer_info.features), EINVAL
+ *         (flags, alignment, len 0), EBADF (not a pidfd), ESRCH (target
+ *         exited or is a kernel thread), EPERM (ptrace access denied),
+ *         EFAULT, ENOMEM, EEXIST (VMXFER_CLONE_FIXED_NOREPLACE and occupied),
+ *         ENOTTY.
+ */
+void *vmxfer_clone(int vfd, int pidfd, const void *src, size_t len, void *dst,
+		   unsigned int flags);
+
+/*
+ * vmxfer_splice - VMXFER_IOC_SPLICE: put the pages of process "pidfd"
+ * described by iov[0 .. nr_segs) into the pipe "pipe_fd" (its write end) by
+ * reference.  Returns the number of bytes placed in the pipe.
+ * Errors: EOPNOTSUPP, EINVAL (flags, nr_segs), EBADF (pidfd or pipe_fd),
+ *         ESRCH, EPERM, EFAULT, EAGAIN (VMXFER_SPLICE_NONBLOCK and the pipe
+ *         is full), EPIPE (no reader), EINTR, ENOTTY.
+ */
+ssize_t vmxfer_splice(int vfd, int pidfd, int pipe_fd, const struct iovec *iov,
+		      unsigned long nr_segs, unsigned int flags);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VMXFER_H */

@@ -1,0 +1,21 @@
+# vmxfer-ctl.  Included from the top-level Makefile.
+
+TOOLS_DIR    := $(BUILD)/tools
+TOOLS_SRCS   := $(TOP)/tools/vmxfer-ctl.c $(TOP)/tools/status.c $(TOP)/tools/diag.c
+TOOLS_OBJS   := $(patsubst $(TOP)/tools/%.c,$(TOOLS_DIR)/%.o,$(TOOLS_SRCS))
+KMOD_CFLAGS  := $(shell pkg-config --cflags libkmod 2>/dev/null)
+KMOD_LIBS    := $(or $(shell pkg-config --libs libkmod 2>/dev/null),-lkmod)
+TOOLS_CFLAGS  = -std=c11 $(CPPFLAGS) $(KMOD_CFLAGS) $(CFLAGS) $(WARN) -MMD -MP
+
+.PHONY: tools
+
+tools: $(TOOLS_DIR)/vmxfer-ctl
+
+$(TOOLS_DIR)/%.o: $(TOP)/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(TOOLS_CFLAGS) -c $< -o $@
+
+$(TOOLS_DIR)/vmxfer-ctl: $(TOOLS_OBJS) $(LIB_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TOOLS_OBJS) $(LIB_A) $(KMOD_LIBS)
+
+-include $(TOOLS_OBJS:.o=.d)

@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vmxfer-ctl - inspect, load and unload the vmxfer kernel module.
+ *
+ * Exit status: 0 success, 1 failure, 2 usage error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+
+#include <libkmod.h>
+
+#include <vmxfer.h>
+#include "diag.h"
+#include "status.h"
+
+#ifndef VMXFER_VERSION
+#define VMXFER_VERSION "unknown"
+#endif
+
+#define EXIT_USAGE	2
+#define MODNAME		VMXFER_DEVICE_NAME
+
+static const char *prog = "vmxfer-ctl";
+static int verbose;
+
+struct subcmd {
+	const char *name;
+	int (*fn)(const struct subcmd *sc, int argc, char **argv);
+	const char *args;	/* synopsis after the name */
+	const char *summary;	/* one line, for --help */
+	const char *help;	/* details, for "help NAME" / "NAME --help" */
+};
+
+static const struct subcmd *find_subcmd(const char *name);
+static const struct subcmd subcmds[];
+
+static void subcmd_usage(FILE *f, const struct subcmd *sc)
+{
+	fprintf(f, "Usage: %s %s %s\n\n%s.\n\n%s", prog, sc->name, sc->args,
+		sc->summary, sc->help);
+}
+
+static int is_help(const char *arg)
+{
+	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}
+
+/* ---- status -------------------------------------------------------------- */
+
+static int cmd_status(const struct subcmd *sc, int argc, char **argv)
+{
+	static struct vx_status st;
+	int i, json = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (is_help(argv[i])) {
+			subcmd_usage(stdout, sc);
+			return 0;
+		} else {
+			fprintf(stderr, "%s status: unknown argument '%s'\n", prog, argv[i]);
+			subcmd_usage(stderr, sc);
+			return EXIT_USAGE;
+		}
+	}
+	vx_status_gather(&st);
+	return json ? vx_status_print_json(stdout, &st)
+		    : vx_status_print_text(stdout, &st);
+}
+
+/* ---- load / unload --------------------------------------------------------- */
+
+static char kmod_last_msg[512];
+
+__attribute__((format(printf, 5, 0)))
+static void kmod_log(void *data, int priority, const char *file, int line,
+		     const char *fn, const char *format, va_list args)
+{
+	(void)data; (void)file; (void)line; (void)fn;
+	/* Kept for the diagnosis; shown only with -v (we explain errors ourselves). */
+	if (priority > LOG_WARNING && !verbose)
+		return;
+	vsnprintf(kmod_last_msg, sizeof(kmod_last_msg), format, args);
+	if (verbose)
+		fprintf(stderr, "libkmod: %s", kmod_last_msg);
+}
+
+static int read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return (int)n;
+}
+
+static int read_tristate(const char *path)
+{
+	char buf[16];
+
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	if (buf[0] == '1' || buf[0] == 'Y' || buf[0] == 'y')
+		return 1;
+	if (buf[0] == '0' || buf[0] == 'N' || buf[0] == 'n')
+		return 0;
+	return -1;
+}
+
+static int secure_boot_state(void)
+{
+	unsigned char buf[8];
+	ssize_t n;
+	int fd = open("/sys/firmware/efi/efivars/"
+		      "SecureBoot-8be4df61-93ca-11d2-aa0d-e4f7a2d8c4c7",
+		      O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return access("/sys/firmware/efi", F_OK) == 0 ? -1 : 0;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 5)	/* 4 bytes of attributes, then the value */
+		return -1;
+	return buf[4] == 1;
+}
+
+static void gather_env(struct vx_load_facts *f, char *lockdown, size_t ldlen,
+		       struct utsname *uts)
+{
+	f->is_root = geteuid() == 0;
+	f->was_loaded = access("/sys/module/" MODNAME, F_OK) == 0;
+	f->kernel_release = uname(uts) == 0 ? uts->release : NULL;
+	f->package_version = VMXFER_VERSION;
+	f->lockdown = read_small("/sys/kernel/security/lockdown", lockdown, ldlen) > 0
+		      ? lockdown : NULL;
+	f->secure_boot = secure_boot_state();
+	f->sig_enforce = read_tristate("/sys/module/module/parameters/sig_enforce");
+	f->kprobes_enabled = read_tristate("/sys/kernel/debug/kprobes/enabled");
+	f->modules_disabled = read_tristate("/proc/sys/kernel/modules_disabled");
+	f->refcnt = -1;
+}
+
+static int report(const struct vx_load_facts *f)
+{
+	struct vx_diag d;
+
+	vx_diagnose(f, &d);
+	fprintf(d.exit_code ? stderr : stdout, "%s%s\n",
+		d.exit_code ? "vmxfer-ctl: " : "", d.message);
+	if (d.exit_code && verbose && kmod_last_msg[0])
+		fprintf(stderr, "(libkmod said: %s)\n", kmod_last_msg);
+	return d.exit_code;
+}
+
+static struct kmod_ctx *kmod_ctx_new(void)
+{
+	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+
+	if (!ctx) {
+		fprintf(stderr, "%s: cannot initialise libkmod\n", prog);
+		return NULL;
+	}
+	kmod_set_log_fn(ctx, kmod_log, NULL);
+	return ctx;
+}
+
+static int cmd_load(const struct subcmd *sc, int argc, char **argv)
+{
+	struct vx_load_facts f = { .action = VX_ACTION_LOAD };
+	struct kmod_list *list = NULL;
+	struct kmod_module *mod = NULL;
+	struct kmod_ctx *ctx;
+	const char *file = NULL;
+	char lockdown[128], *opts = NULL;
+	size_t optlen = 0;
+	struct utsname uts;
+	FILE *o;
+	int i, err, rc;
+
+	o = open_memstream(&opts, &optlen);
+	if (!o)
+		return 1;
+	for (i = 1; i < argc; i++) {
+		if (is_help(argv[i])) {
+			fclose(o);
+			free(opts);
+			subcmd_usage(stdout, sc);
+			return 0;
+		} else if (!strcmp(argv[i], "--file") && i + 1 < argc) {
+			file = argv[++i];
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			verbose = 1;
+		} else if (argv[i][0] == '-' || argv[i][0] == '=' || strchr(argv[i], ' ')) {
+			fclose(o);
+			free(opts);
+			fprintf(stderr, "%s load: bad argument '%s'\n", prog, argv[i]);
+			subcmd_usage(stderr, sc);
+			return EXIT_USAGE;
+		} else {
+			fprintf(o, "%s%s", f.has_params ? " " : "", argv[i]);
+			f.has_params = 1;
+		}
+	}
+	fclose(o);
+
+	gather_env(&f, lockdown, sizeof(lockdown), &uts);
+	if (f.was_loaded) {
+		f.err = EEXIST;
+		f.module_found = 1;
+		free(opts);
+		return report(&f);
+	}
+	ctx = kmod_ctx_new();
+	if (!ctx) {
+		free(opts);
+		return 1;
+	}
+	if (file) {
+		f.from_file = 1;
+		if (access(file, R_OK) < 0) {
+			f.err = errno;
+		} else {
+			err = kmod_module_new_from_path(ctx, file, &mod);
+			if (err < 0) {
+				f.err = -err;
+			} else {
+				f.module_found = 1;
+				err = kmod_module_insert_module(mod, 0, opts);
+				f.err = err < 0 ? -err : 0;
+			}
+		}
+	} else {
+		err = kmod_module_new_from_lookup(ctx, MODNAME, &list);
+		if (err < 0 || !list) {
+			f.err = err < 0 ? -err : ENOENT;
+		} else {
+			mod = kmod_module_get_module(list);
+			f.module_found = kmod_module_get_path(mod) != NULL;
+			if (!f.module_found) {
+				f.err = ENOENT;
+			} else {
+				err = kmod_module_probe_insert_module(mod,
+					KMOD_PROBE_FAIL_ON_LOADED, opts, NULL, NULL, NULL);
+				f.err = err < 0 ? -err : 0;
+			}
+		}
+	}
+	rc = report(&f);
+	if (mod)
+		kmod_module_unref(mod);
+	if (list)
+		kmod_module_unref_list(list);
+	kmod_unref(ctx);
+	free(opts);
+	return rc;
+}
+
+static int cmd_unload(const struct subcmd *sc, int argc, char **argv)
+{
+	struct vx_load_facts f = { .action = VX_ACTION_UNLOAD };
+	struct kmod_module *mod = NULL;
+	struct kmod_ctx *ctx;
+	char lockdown[128];
+	struct utsname uts;
+	int i, err, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (is_help(argv[i])) {
+			subcmd_usage(stdout, sc);
+			return 0;
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			verbose = 1;
+		} else {
+			fprintf(stderr, "%s unload: unknown argument '%s'\n", prog, argv[i]);
+			subcmd_usage(stderr, sc);
+			return EXIT_USAGE;
+		}
+	}
+	gather_env(&f, lockdown, sizeof(lockdown), &uts);
+	if (!f.was_loaded) {
+		f.err = ENOENT;
+		return report(&f);
+	}
+	ctx = kmod_ctx_new();
+	if (!ctx)
+		return 1;
+	err = kmod_module_new_from_name(ctx, MODNAME, &mod);
+	if (err < 0) {
+		f.err = -err;
+	} else {
+		f.refcnt = kmod_module_get_refcnt(mod);
+		err = kmod_module_remove_module(mod, 0);
+		f.err = err < 0 ? -err : 0;
+	}
+	rc = report(&f);
+	if (mod)
+		kmod_module_unref(mod);
+	kmod_unref(ctx);
+	return rc;
+}
+
+/* ---- help ------------------------------------------------------------------ */
+
+static void usage(FILE *f)
+{
+	const struct subcmd *sc;
+
+	fprintf(f, "Usage: %s [-v] [--help] [--version] COMMAND [ARGS...]\n\n"
+		   "Inspect, load and unload the vmxfer kernel module (%s).\n\n"
+		   "Commands:\n", prog, VMXFER_DEVICE_PATH);
+	for (sc = subcmds; sc->name; sc++)
+		fprintf(f, "  %-8s %s\n", sc->name, sc->summary);
+	fprintf(f, "\nOptions:\n"
+		   "  -h, --help      show this help ('%s help COMMAND' for a command)\n"
+		   "  -V, --version   show the version\n"
+		   "  -v, --verbose   show libkmod messages\n"
+		   "\nExit status: 0 success, 1 failure, 2 usage error.\n", prog);
+}
+
+static int cmd_help(const struct subcmd *sc, int argc, char **argv)
+{
+	const struct subcmd *target;
+
+	(void)sc;
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	target = find_subcmd(argv[1]);
+	if (!target) {
+		fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
+		return EXIT_USAGE;
+	}
+	subcmd_usage(stdout, target);
+	return 0;
+}
+
+/* Subcommands; later ones (peek, dump, undump) get a row here. */
+static const struct subcmd subcmds[] = {
+	{ "status", cmd_status, "[--json]",
+	  "Show whether the module is loaded, the device usable, and which operations work",
+	  "  --json   machine-readable output (a stable JSON object, schema 1)\n\n"
+	  "Exit status: 0 when the module is loaded and the device usable, 1 otherwise.\n" },
+	{ "load", cmd_load, "[-v] [--file MODULE.ko] [PARAM=VALUE...]",
+	  "Load the module through libkmod, and explain a failure",
+	  "  --file PATH   insert this .ko instead of looking vmxfer up for `uname -r`\n"
+	  "  PARAM=VALUE   module parameters (see 'modinfo vmxfer')\n"
+	  "  -v            show libkmod messages\n\n"
+	  "Exit status: 0 when loaded (or already loaded), 1 otherwise.\n" },
+	{ "unload", cmd_unload, "[-v]",
+	  "Unload the module",
+	  "Exit status: 0 when unloaded (or not loaded), 1 otherwise.\n" },
+	{ "help", cmd_help, "[COMMAND]",
+	  "Show help for vmxfer-ctl or one command",
+	  "" },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+static const struct subcmd *find_subcmd(const char *name)
+{
+	const struct subcmd *sc;
+
+	for (sc = subcmds; sc->name; sc++)
+		if (!strcmp(sc->name, name))
+			return sc;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct subcmd *sc;
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (is_help(argv[i])) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("%s %s (ABI %d, libvmxfer)\n", prog, VMXFER_VERSION,
+			       VMXFER_ABI_VERSION);
+			return 0;
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			verbose = 1;
+		} else {
+			fprintf(stderr, "%s: unknown option '%s'\n", prog, argv[i]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	sc = find_subcmd(argv[i]);
+	if (!sc) {
+		fprintf(stderr, "%s: unknown command '%s' (try '%s --help')\n",
+			prog, argv[i], prog);
+		return EXIT_USAGE;
+	}
+	return sc->fn(sc, argc - i, argv + i);
+}
