@@ -1,10 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the in-guest kernel tests (tests/kernel/test_*.c).
- *
- * NOTE: reconstructed by the lib/tools helper from the compiled objects
- * (DWARF + disassembly) after it clobbered the lead's original by mistake;
- * behaviour and signatures match the original build, wording may differ.
  */
 #ifndef VMXFER_TEST_COMMON_H
 #define VMXFER_TEST_COMMON_H
@@ -39,5 +35,40 @@ void test_reload(const char *params);
 /* A value from /proc/meminfo or /proc/vmstat, -1 if absent. */
 long test_meminfo(const char *key);
 long test_vmstat(const char *key);
+
+/*
+ * A target process for the remote operations: a forked child that maps
+ * and fills its own memory (so nothing is shared copy-on-write with the
+ * test), then obeys commands until told to exit.
+ */
+#define TGT_THP		0x1	/* 2 MiB-aligned, MADV_HUGEPAGE */
+#define TGT_NOFILL	0x2	/* leave the pages untouched */
+
+struct target {
+	pid_t pid;
+	int pidfd;
+	int cmd;	/* to the child */
+	int ack;	/* from the child */
+	char *base;	/* the child's mapping, filled with tgt_pattern() */
+	char *wronly;	/* 10 pages the child maps PROT_WRITE only */
+	size_t len;
+};
+
+/* Fill byte of the child's page @i (so content errors are detectable). */
+static inline unsigned char tgt_pattern(size_t off)
+{
+	return (unsigned char)((off >> 12) * 7 + (off & 0xfff) * 13 + 1);
+}
+
+void target_start(struct target *t, size_t len, unsigned int flags);
+/* Commands; each returns once the child has done it. */
+void target_write(struct target *t, size_t off, unsigned char val);
+void target_pageout(struct target *t);
+void target_munmap(struct target *t);
+/* Ask the child to exit (the pidfd stays open), reap it. */
+void target_exit(struct target *t);
+void target_stop(struct target *t);
+/* Value of "Key:" in /proc/<pid>/status or smaps_rollup (kB), or -1. */
+long proc_kb(pid_t pid, const char *file, const char *key);
 
 #endif
