@@ -188,11 +188,37 @@ struct vmxfer_remap {
 
 /*
  * VMXFER_IOC_SPLICE - put pages of the target process described by an
- * iovec array into a pipe, by reference (process_vmsplice).
- * Reserved; see vmxfer_info.features for availability.
+ * iovec array into a pipe, by reference (process_vmsplice), like
+ * vmsplice(2) but with the iovecs naming the target's memory.
  *
- * Errors: EOPNOTSUPP, EINVAL, EBADF, ESRCH, EPERM, EFAULT, EAGAIN, EPIPE,
- * EINTR.
+ * in:  size, flags, pidfd, pipe_fd (a pipe's write end), iov (the caller's
+ *      struct iovec array, in the caller's own ABI: a 32-bit caller passes
+ *      32-bit iovecs), nr_segs; spliced must be 0.
+ * out: spliced, the number of bytes placed in the pipe.
+ *
+ * Semantics:
+ *  - Only what process_vm_readv(2) could read is taken: readable mappings
+ *    of the target, no forced access.  Pages not present are faulted in
+ *    (swapped in) in the target, as a read access would.
+ *  - The pipe buffers reference the target's pages; no data is copied.  A
+ *    reader sees a page as it is when reading it: writes the target makes
+ *    after the splice may show.  If the target unmaps the range or exits,
+ *    the pages stay allocated, with their last contents, until the
+ *    buffers are consumed; nothing is ever freed under a reader.  The
+ *    buffers cannot be stolen (SPLICE_F_MOVE on them copies).
+ *  - One pipe slot per page (or part of a page).  Before the first byte a
+ *    full pipe waits (interruptibly) or, with VMXFER_SPLICE_NONBLOCK,
+ *    fails with EAGAIN.  Once some bytes are in, a full pipe, an
+ *    unreadable page or a later unreadable iovec ends the call with the
+ *    partial count.  nr_segs 0 returns 0.
+ *
+ * Errors: EOPNOTSUPP (not available on this kernel); EINVAL (unknown flags,
+ * spliced != 0, nr_segs > UIO_MAXIOV (1024), an iovec length overflow);
+ * EBADF (pipe_fd not a pipe open for writing; pidfd not a pidfd); ESRCH
+ * (the target has exited); EPERM (no ptrace access); EFAULT (the first
+ * iovec is unreadable in the target, or iov/the struct is a bad pointer);
+ * EAGAIN (full pipe, NONBLOCK); EPIPE (no reader; SIGPIPE is sent too);
+ * EINTR (a signal while waiting, nothing spliced).
  */
 #define VMXFER_SPLICE_NONBLOCK		(1U << 0)
 
