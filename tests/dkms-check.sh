@@ -6,7 +6,8 @@
 # Headers: the system's /lib/modules/<rel>/build when the line's
 # linux-headers package is installed (under CI=true it is installed with
 # apt first, as a user would); otherwise the guest runner's cached headers,
-# passed with --kernelsourcedir.  Prints "dkms: N passed, N failed".
+# passed with --kernelsourcedir (forced with VMXFER_DKMS_CACHED=1).
+# Prints "dkms: N passed, N failed".
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 ver=$(sed -n 's/.*VMXFER_MODULE_VERSION "\(.*\)"/\1/p' "$top/module/version.h")
@@ -43,7 +44,7 @@ for line in "$@"; do
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 			--no-install-recommends "linux-headers-$KREL" >/dev/null
 	fi
-	if [ -e "/lib/modules/$KREL/build/Makefile" ]; then
+	if [ -z "${VMXFER_DKMS_CACHED:-}" ] && [ -e "/lib/modules/$KREL/build/Makefile" ]; then
 		how="system headers /lib/modules/$KREL/build"
 	else
 		how="cached headers $KDIR"
