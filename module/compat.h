@@ -36,4 +36,238 @@ static inline long vmxfer_gup_remote(struct mm_struct *mm, unsigned long start,
 #endif
 }
 
+#include <linux/mmu_notifier.h>
+#include <linux/rmap.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+
+/*
+ * Which unexported helpers exist on this line (symbols.c lists an entry only
+ * where it exists).  6.5 (0d940a9b270b, "mm/pgtable: allow
+ * pte_offset_map[_lock]() to fail") moved PTE mapping out of line;
+ * 6.10 (5def1e0f470c) turned get_unmapped_area() into an inline over the
+ * unexported __get_unmapped_area().
+ */
+#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
+#define VMXFER_HAVE_PTE_MAP_FNS		1
+#endif
+#if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
+#define VMXFER_HAVE_GET_UNMAPPED_AREA_FN	1
+#endif
+
+#include "symbols.h"
+
+/* VM_LOCKED_MASK is 6.3+; VM_SEALED (mseal) 6.10+. */
+#ifdef VM_LOCKED_MASK
+#define VMXFER_VM_LOCKED_MASK	VM_LOCKED_MASK
+#else
+#define VMXFER_VM_LOCKED_MASK	(VM_LOCKED | VM_LOCKONFAULT)
+#endif
+#ifdef VM_SEALED
+#define VMXFER_VM_SEALED	VM_SEALED
+#else
+#define VMXFER_VM_SEALED	VM_NONE
+#endif
+
+/* Per-VMA locks arrived in 6.4 (5e31275cc997); nothing to take before. */
+static inline void vmxfer_vma_start_write(struct vm_area_struct *vma)
+{
+#if KERNEL_VERSION(6, 4, 0) <= LINUX_VERSION_CODE
+	vma_start_write(vma);
+#endif
+}
+
+/* A copied VMA has no userfaultfd context. */
+static inline void vmxfer_vma_clear_uffd(struct vm_area_struct *vma)
+{
+#ifdef CONFIG_USERFAULTFD
+	vma->vm_userfaultfd_ctx = NULL_VM_UFFD_CTX;
+#endif
+}
+
+/* A copied VMA's policy pointer holds no reference: use the default. */
+static inline void vmxfer_vma_clear_policy(struct vm_area_struct *vma)
+{
+#ifdef CONFIG_NUMA
+	vma->vm_policy = NULL;
+#endif
+}
+
+/* VMA flags became read-only fields with accessors in 6.3 (bc292ab00f6c). */
+static inline void vmxfer_vm_flags_mod(struct vm_area_struct *vma,
+				       vm_flags_t set, vm_flags_t clear)
+{
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+	vm_flags_mod(vma, set, clear);
+#else
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
+#endif
+}
+
+/*
+ * RSS counters: add_mm_counter() calls the unexported rss tracepoint
+ * helper, so count directly (atomic before 6.2, percpu since f1a7941243c1).
+ */
+static inline void vmxfer_add_mm_counter(struct mm_struct *mm, int member,
+					 long value)
+{
+	if (!value)
+		return;
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
+	percpu_counter_add(&mm->rss_stat[member], value);
+#else
+	atomic_long_add(value, &mm->rss_stat.count[member]);
+#endif
+}
+
+/* Folio-based rmap helpers arrived in 6.8/6.9; per page before. */
+#if KERNEL_VERSION(6, 8, 0) <= LINUX_VERSION_CODE
+#define VMXFER_FOLIO_RMAP	1
+#endif
+
+static inline int vmxfer_mm_counter(struct page *page)
+{
+#ifdef VMXFER_FOLIO_RMAP
+	return mm_counter(page_folio(page));
+#else
+	return mm_counter(page);
+#endif
+}
+
+static inline bool vmxfer_page_ksm(struct page *page)
+{
+#ifdef VMXFER_FOLIO_RMAP
+	return folio_test_ksm(page_folio(page));
+#else
+	return PageKsm(page);
+#endif
+}
+
+/* May @page (anon, exclusive) be pinned for DMA, as fork() asks? */
+static inline bool vmxfer_page_maybe_pinned(struct vm_area_struct *vma,
+					    struct page *page)
+{
+#ifdef VMXFER_FOLIO_RMAP
+	return folio_needs_cow_for_dma(vma, page_folio(page));
+#else
+	return page_needs_cow_for_dma(vma, page);
+#endif
+}
+
+/*
+ * Take a reference and a mapcount for one more PTE (or PMD) mapping of an
+ * anonymous page, as fork() does; -EBUSY when it may be DMA-pinned.
+ */
+static inline int vmxfer_dup_anon(struct page *page, bool pmd,
+				  struct vm_area_struct *src_vma)
+{
+	int ret;
+
+#ifdef VMXFER_FOLIO_RMAP
+	struct folio *folio = page_folio(page);
+
+	folio_get(folio);
+	if (pmd)
+		ret = folio_try_dup_anon_rmap_pmd(folio, page, src_vma);
+	else
+		ret = folio_try_dup_anon_rmap_pte(folio, page, src_vma);
+	if (ret)
+		folio_put(folio);
+#else
+	get_page(page);
+	ret = page_try_dup_anon_rmap(page, pmd, src_vma);
+	if (ret)
+		put_page(page);
+#endif
+	return ret;
+}
+
+/* One more PTE mapping of a page-cache page. */
+static inline void vmxfer_dup_file_pte(struct page *page)
+{
+#ifdef VMXFER_FOLIO_RMAP
+	struct folio *folio = page_folio(page);
+
+	folio_get(folio);
+	folio_dup_file_rmap_pte(folio, page);
+#else
+	get_page(page);
+	page_dup_file_rmap(page, false);
+#endif
+}
+
+/* Is a migration entry one that a COW copy must make read-only? */
+static inline bool vmxfer_migration_writable(swp_entry_t entry)
+{
+	return !is_readable_migration_entry(entry);
+}
+
+/* mmu_notifier_range_init() lost its vma argument in 6.3 (7d4a8be0c4b2). */
+static inline void vmxfer_notifier_init(struct mmu_notifier_range *range,
+					struct vm_area_struct *vma,
+					unsigned long start, unsigned long end)
+{
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+	mmu_notifier_range_init(range, MMU_NOTIFY_PROTECTION_PAGE, 0,
+				vma->vm_mm, start, end);
+#else
+	mmu_notifier_range_init(range, MMU_NOTIFY_PROTECTION_PAGE, 0, vma,
+				vma->vm_mm, start, end);
+#endif
+}
+
+/* The notifier calls, through static calls (the inlines call unexported code). */
+static inline void vmxfer_notifier_start(struct mmu_notifier_range *range)
+{
+	if (mm_has_notifiers(range->mm))
+		static_call(vmxfer___mmu_notifier_invalidate_range_start)(range);
+}
+
+static inline void vmxfer_notifier_end(struct mmu_notifier_range *range)
+{
+	if (!mm_has_notifiers(range->mm))
+		return;
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+	static_call(vmxfer___mmu_notifier_invalidate_range_end)(range);
+#else
+	static_call(vmxfer___mmu_notifier_invalidate_range_end)(range, false);
+#endif
+}
+
+/*
+ * Map the PTE table under @pmd and find its lock, without taking it; NULL
+ * if the PMD is not a page table.  Since 6.5 the mapping holds the RCU read
+ * lock until pte_unmap(): say so to sparse, as pte_offset_map_lock() does.
+ */
+#ifdef VMXFER_HAVE_PTE_MAP_FNS
+#define vmxfer_pte_map_nolock(mm, pmd, addr, ptlp) ({			\
+	pte_t *__pte;							\
+	__cond_lock(RCU, __pte = static_call(vmxfer_pte_offset_map_nolock)\
+					(mm, pmd, addr, ptlp));		\
+	__pte;								\
+})
+#else
+static inline pte_t *vmxfer_pte_map_nolock(struct mm_struct *mm, pmd_t *pmd,
+					   unsigned long addr, spinlock_t **ptl)
+{
+	if (pmd_none(*pmd) || pmd_trans_huge(*pmd) || pmd_bad(*pmd))
+		return NULL;
+	*ptl = pte_lockptr(mm, pmd);
+	return pte_offset_map(pmd, addr);
+}
+#endif
+
+/* get_unmapped_area() for the current mm, with its usual checks. */
+static inline unsigned long vmxfer_get_unmapped_area(unsigned long addr,
+						     unsigned long len,
+						     unsigned long flags)
+{
+#ifdef VMXFER_HAVE_GET_UNMAPPED_AREA_FN
+	return static_call(vmxfer___get_unmapped_area)(NULL, addr, len, 0,
+							 flags, 0);
+#else
+	return get_unmapped_area(NULL, addr, len, 0, flags);
+#endif
+}
+
 #endif /* VMXFER_COMPAT_H */

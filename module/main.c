@@ -16,8 +16,8 @@
 #include <linux/utsname.h>
 #include <linux/string.h>
 
+#include "compat.h"
 #include "internal.h"
-#include "symbols.h"
 #include "version.h"
 
 static u64 vmxfer_features __ro_after_init;
@@ -117,6 +117,8 @@ static long vmxfer_ioctl_op(unsigned int op, void __user *uarg)
 		return -EOPNOTSUPP;
 
 	switch (op) {
+	case VMXFER_OP_CLONE:
+		return vmxfer_ioctl_clone(uarg);
 	case VMXFER_OP_SPLICE:
 		return vmxfer_ioctl_splice(uarg);
 	default:

@@ -27,7 +27,6 @@
 
 #include "compat.h"
 #include "internal.h"
-#include "symbols.h"
 
 /* Pages taken per get_user_pages_remote() call. */
 #define VMXFER_SPLICE_BATCH	16

@@ -13,7 +13,7 @@
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 
-#include "symbols.h"
+#include "compat.h"
 
 static char *hide_symbols;
 module_param(hide_symbols, charp, 0444);
@@ -33,6 +33,44 @@ struct vmxfer_sym {
 DEFINE_STATIC_CALL_NULL(vmxfer_pidfd_get_task, pidfd_get_task);
 DEFINE_STATIC_CALL_NULL(vmxfer_mm_access, mm_access);
 DEFINE_STATIC_CALL_NULL(vmxfer_get_pipe_info, get_pipe_info);
+DEFINE_STATIC_CALL_NULL(vmxfer_vm_area_dup, vm_area_dup);
+DEFINE_STATIC_CALL_NULL(vmxfer_vm_area_free, vm_area_free);
+DEFINE_STATIC_CALL_NULL(vmxfer_insert_vm_struct, insert_vm_struct);
+DEFINE_STATIC_CALL_NULL(vmxfer_anon_vma_fork, anon_vma_fork);
+DEFINE_STATIC_CALL_NULL(vmxfer_may_expand_vm, may_expand_vm);
+DEFINE_STATIC_CALL_NULL(vmxfer_vm_stat_account, vm_stat_account);
+DEFINE_STATIC_CALL_NULL(vmxfer_do_munmap, do_munmap);
+#ifdef VMXFER_HAVE_GET_UNMAPPED_AREA_FN
+DEFINE_STATIC_CALL_NULL(vmxfer___get_unmapped_area, __get_unmapped_area);
+#endif
+DEFINE_STATIC_CALL_NULL(vmxfer_vm_normal_page, vm_normal_page);
+DEFINE_STATIC_CALL_NULL(vmxfer_swap_duplicate, swap_duplicate);
+DEFINE_STATIC_CALL_NULL(vmxfer_add_swap_count_continuation,
+			add_swap_count_continuation);
+DEFINE_STATIC_CALL_NULL(vmxfer___p4d_alloc, __p4d_alloc);
+DEFINE_STATIC_CALL_NULL(vmxfer___pud_alloc, __pud_alloc);
+DEFINE_STATIC_CALL_NULL(vmxfer___pmd_alloc, __pmd_alloc);
+DEFINE_STATIC_CALL_NULL(vmxfer___pte_alloc, __pte_alloc);
+#ifdef VMXFER_HAVE_PTE_MAP_FNS
+DEFINE_STATIC_CALL_NULL(vmxfer_pte_offset_map_nolock, pte_offset_map_nolock);
+#endif
+DEFINE_STATIC_CALL_NULL(vmxfer_pte_alloc_one, pte_alloc_one);
+DEFINE_STATIC_CALL_NULL(vmxfer_pgtable_trans_huge_deposit,
+			pgtable_trans_huge_deposit);
+DEFINE_STATIC_CALL_NULL(vmxfer___split_huge_pmd, __split_huge_pmd);
+DEFINE_STATIC_CALL_NULL(vmxfer_flush_tlb_mm_range, flush_tlb_mm_range);
+DEFINE_STATIC_CALL_NULL(vmxfer___mmu_notifier_invalidate_range_start,
+			__mmu_notifier_invalidate_range_start);
+DEFINE_STATIC_CALL_NULL(vmxfer___mmu_notifier_invalidate_range_end,
+			__mmu_notifier_invalidate_range_end);
+
+unsigned long vmxfer_addr_mmlist_lock;
+unsigned long vmxfer_addr_sysctl_max_map_count;
+
+#define VMXFER_DATA(sym, need) {					\
+	.name = #sym, .ops = (need), .kind = VMXFER_SYM_DATA,		\
+	.state = VMXFER_SYM_MISSING, .addr = &vmxfer_addr_##sym,	\
+}
 
 #define VMXFER_FUNC(sym, need) {					\
 	.name = #sym, .ops = (need), .kind = VMXFER_SYM_FUNC,		\
@@ -46,6 +84,34 @@ static struct vmxfer_sym vmxfer_syms[] = {
 	VMXFER_FUNC(pidfd_get_task, VMXFER_FEAT_CLONE | VMXFER_FEAT_SPLICE),
 	VMXFER_FUNC(mm_access, VMXFER_FEAT_CLONE | VMXFER_FEAT_SPLICE),
 	VMXFER_FUNC(get_pipe_info, VMXFER_FEAT_SPLICE),
+	VMXFER_FUNC(vm_area_dup, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(vm_area_free, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(insert_vm_struct, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(anon_vma_fork, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(may_expand_vm, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(vm_stat_account, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(do_munmap, VMXFER_FEAT_CLONE),
+#ifdef VMXFER_HAVE_GET_UNMAPPED_AREA_FN
+	VMXFER_FUNC(__get_unmapped_area, VMXFER_FEAT_CLONE),
+#endif
+	VMXFER_FUNC(vm_normal_page, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(swap_duplicate, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(add_swap_count_continuation, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(__p4d_alloc, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(__pud_alloc, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(__pmd_alloc, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(__pte_alloc, VMXFER_FEAT_CLONE),
+#ifdef VMXFER_HAVE_PTE_MAP_FNS
+	VMXFER_FUNC(pte_offset_map_nolock, VMXFER_FEAT_CLONE),
+#endif
+	VMXFER_FUNC(pte_alloc_one, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(pgtable_trans_huge_deposit, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(__split_huge_pmd, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(flush_tlb_mm_range, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(__mmu_notifier_invalidate_range_start, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(__mmu_notifier_invalidate_range_end, VMXFER_FEAT_CLONE),
+	VMXFER_DATA(mmlist_lock, VMXFER_FEAT_CLONE),
+	VMXFER_DATA(sysctl_max_map_count, VMXFER_FEAT_CLONE),
 };
 
 /* kallsyms_lookup_name() is itself unexported and sealed: a static call too. */

@@ -41,13 +41,70 @@
 #include <linux/pid.h>
 #include <linux/sched/mm.h>
 #include <linux/pipe_fs_i.h>
+#include <linux/mm.h>
+#include <linux/rmap.h>
+#include <linux/swap.h>
+#include <linux/mmu_notifier.h>
+#include <asm/pgalloc.h>
+#include <asm/tlbflush.h>
 #include <linux/vmxfer.h>
 
-#include "compat.h"
+/* Included through compat.h, which says which helpers this line has. */
+#ifndef VMXFER_COMPAT_H
+#error "include compat.h, not symbols.h"
+#endif
+
+/*
+ * asm/tlbflush.h hides this from modules (#ifndef MODULE); the prototype is
+ * the same on every supported line.  Declared only for its type: never
+ * referenced except through the static call.
+ */
+void flush_tlb_mm_range(struct mm_struct *mm, unsigned long start,
+			unsigned long end, unsigned int stride_shift,
+			bool freed_tables);
 
 DECLARE_STATIC_CALL(vmxfer_pidfd_get_task, pidfd_get_task);
 DECLARE_STATIC_CALL(vmxfer_mm_access, mm_access);
 DECLARE_STATIC_CALL(vmxfer_get_pipe_info, get_pipe_info);
+
+/* clone: VMAs */
+DECLARE_STATIC_CALL(vmxfer_vm_area_dup, vm_area_dup);
+DECLARE_STATIC_CALL(vmxfer_vm_area_free, vm_area_free);
+DECLARE_STATIC_CALL(vmxfer_insert_vm_struct, insert_vm_struct);
+DECLARE_STATIC_CALL(vmxfer_anon_vma_fork, anon_vma_fork);
+DECLARE_STATIC_CALL(vmxfer_may_expand_vm, may_expand_vm);
+DECLARE_STATIC_CALL(vmxfer_vm_stat_account, vm_stat_account);
+DECLARE_STATIC_CALL(vmxfer_do_munmap, do_munmap);
+#ifdef VMXFER_HAVE_GET_UNMAPPED_AREA_FN
+DECLARE_STATIC_CALL(vmxfer___get_unmapped_area, __get_unmapped_area);
+#endif
+/* clone: pages and page tables */
+DECLARE_STATIC_CALL(vmxfer_vm_normal_page, vm_normal_page);
+DECLARE_STATIC_CALL(vmxfer_swap_duplicate, swap_duplicate);
+DECLARE_STATIC_CALL(vmxfer_add_swap_count_continuation,
+		    add_swap_count_continuation);
+DECLARE_STATIC_CALL(vmxfer___p4d_alloc, __p4d_alloc);
+DECLARE_STATIC_CALL(vmxfer___pud_alloc, __pud_alloc);
+DECLARE_STATIC_CALL(vmxfer___pmd_alloc, __pmd_alloc);
+DECLARE_STATIC_CALL(vmxfer___pte_alloc, __pte_alloc);
+#ifdef VMXFER_HAVE_PTE_MAP_FNS
+DECLARE_STATIC_CALL(vmxfer_pte_offset_map_nolock, pte_offset_map_nolock);
+#endif
+DECLARE_STATIC_CALL(vmxfer_pte_alloc_one, pte_alloc_one);
+DECLARE_STATIC_CALL(vmxfer_pgtable_trans_huge_deposit,
+		    pgtable_trans_huge_deposit);
+DECLARE_STATIC_CALL(vmxfer___split_huge_pmd, __split_huge_pmd);
+DECLARE_STATIC_CALL(vmxfer_flush_tlb_mm_range, flush_tlb_mm_range);
+DECLARE_STATIC_CALL(vmxfer___mmu_notifier_invalidate_range_start,
+		    __mmu_notifier_invalidate_range_start);
+DECLARE_STATIC_CALL(vmxfer___mmu_notifier_invalidate_range_end,
+		    __mmu_notifier_invalidate_range_end);
+
+/* Resolved variables: their addresses. */
+extern unsigned long vmxfer_addr_mmlist_lock;
+extern unsigned long vmxfer_addr_sysctl_max_map_count;
+#define vx_mmlist_lock ((spinlock_t *)vmxfer_addr_mmlist_lock)
+#define vx_max_map_count (*(int *)vmxfer_addr_sysctl_max_map_count)
 
 int vmxfer_symbols_init(void);
 unsigned int vmxfer_nr_symbols(void);

@@ -8,8 +8,8 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 
+#include "compat.h"
 #include "internal.h"
-#include "symbols.h"
 
 /*
  * vmxfer_target_mm - the mm of the process @pidfd names, for reading or

@@ -1,0 +1,779 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMXFER_IOC_CLONE: map a range of another process into the caller,
+ * fork-style: the process_vm_mmap() proposal (2019).
+ *
+ * Each source VMA in the range gets a new VMA in the caller with the same
+ * attributes, and page-table entries are copied as fork() copies them:
+ * private anonymous and private file pages become copy-on-write between
+ * the two processes, swap entries are duplicated (no swap-in), fully
+ * covered and equally aligned anonymous THPs are shared as PMDs.  Shared
+ * mappings copy nothing: their pages come from the page cache on fault, as
+ * after fork().  No data page is copied.
+ *
+ * The operation is done in three passes, all under the locks below:
+ *   check:  every source VMA and page-table entry is checked for what would
+ *           make the clone fail (refused mappings, pinned or KSM pages,
+ *           pages possibly mapped in the caller already); nothing changes;
+ *   map:    the destination is made room for (FIXED unmaps there) and the
+ *           new VMAs are inserted and given anon_vmas;
+ *   copy:   entries are copied.  What can still fail here (allocation, a
+ *           page migration starting after the check) unmaps the new VMAs
+ *           again, leaving the source with only write-protection changes.
+ *
+ * Locking, taken in this order:
+ *   - both mmap_locks for write, the lower mm address first and the other
+ *     nested, as dup_mmap() holds parent and child;
+ *   - on per-VMA-lock kernels, vma_start_write() on every source VMA, so no
+ *     fault runs in the range under a VMA lock alone (new VMAs are write
+ *     locked by insert_vm_struct());
+ *   - the source's write_protect_seq, from the check to the end of the
+ *     copy, so GUP-fast in the source cannot pin a page between the check
+ *     and the copy (it falls back to GUP, which waits for the mmap_lock);
+ *   - per page table, the destination's PTE/PMD lock, then the source's,
+ *     nested, as copy_pte_range() does.
+ */
+#include <linux/mm.h>
+#include <linux/err.h>
+#include <linux/delay.h>
+#include <linux/file.h>
+#include <linux/mempolicy.h>
+#include <linux/mman.h>
+#include <linux/mmap_lock.h>
+#include <linux/rmap.h>
+#include <linux/sched/mm.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+#include <linux/uaccess.h>
+#include <linux/userfaultfd_k.h>
+
+#include "compat.h"
+#include "internal.h"
+
+/* Flags the new VMA does not inherit; it gets VM_SOFTDIRTY instead. */
+#define VMXFER_CLONE_DROP (VMXFER_VM_LOCKED_MASK | __VM_UFFD_FLAGS |	\
+			   VM_MERGEABLE | VM_WIPEONFORK | VM_DONTCOPY |	\
+			   VM_GROWSDOWN | VM_GROWSUP | VMXFER_VM_SEALED)
+
+/* Retries of the whole operation when a page was under migration. */
+#define VMXFER_CLONE_RETRIES	20
+
+struct vmxfer_clone_ctx {
+	struct mm_struct *src_mm;
+	struct mm_struct *dst_mm;
+	unsigned long src;	/* source range, page aligned */
+	unsigned long len;
+	long delta;		/* destination address - source address */
+	bool check;		/* the check pass: change nothing */
+	bool self;		/* cloning from the caller's own mm */
+	bool related;		/* this VMA's anon_vma tree reaches dst_mm */
+	swp_entry_t cont;	/* swap entry needing a count continuation */
+};
+
+/* --- mm locks ---------------------------------------------------------- */
+
+static int vmxfer_lock_mms(struct mm_struct *a, struct mm_struct *b)
+{
+	if (a == b)
+		return mmap_write_lock_killable(a) ? -EINTR : 0;
+	if (a > b)
+		swap(a, b);
+	if (mmap_write_lock_killable(a))
+		return -EINTR;
+	mmap_write_lock_nested(b, SINGLE_DEPTH_NESTING);
+	return 0;
+}
+
+static void vmxfer_unlock_mms(struct mm_struct *a, struct mm_struct *b)
+{
+	if (a != b)
+		mmap_write_unlock(b);
+	mmap_write_unlock(a);
+}
+
+/* --- checks ------------------------------------------------------------ */
+
+/* Can this kind of mapping be cloned at all? */
+static int vmxfer_clone_vma_ok(struct vm_area_struct *vma)
+{
+	if (vma->vm_flags & (VM_HUGETLB | VM_IO | VM_PFNMAP | VM_MIXEDMAP |
+			     VM_DONTEXPAND))
+		return -EINVAL;
+	/*
+	 * Special mappings (vdso, vvar, uprobes) and mappings a driver
+	 * counts (SysV shm) have open/close/mremap hooks.
+	 */
+	if (vma->vm_ops && (vma->vm_ops->open || vma->vm_ops->close ||
+			    vma->vm_ops->mremap))
+		return -EINVAL;
+	if (userfaultfd_armed(vma) || vma_is_dax(vma))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Does the caller's mm hold a VMA in the same anon_vma tree as @vma (a fork
+ * relative, an earlier clone, or the caller itself)?  Then an anonymous page
+ * of @vma that is not exclusive may already be mapped in the caller.
+ */
+static bool vmxfer_clone_related(struct vmxfer_clone_ctx *c,
+				 struct vm_area_struct *vma)
+{
+	struct vm_area_struct *v;
+
+	VMA_ITERATOR(vmi, c->dst_mm, 0);
+	if (!vma->anon_vma)
+		return false;
+	if (c->self)
+		return true;
+	for_each_vma(vmi, v)
+		if (v->anon_vma && v->anon_vma->root == vma->anon_vma->root)
+			return true;
+	return false;
+}
+
+/*
+ * The double-map rule: an anonymous page must never be mapped twice in one
+ * mm.  Refused (EBUSY): KSM pages, anything when cloning from oneself, a
+ * non-exclusive page when the caller is related, and exclusive pages that
+ * may be DMA-pinned (fork would copy those; vmxfer copies no data).
+ */
+static int vmxfer_check_anon(struct vmxfer_clone_ctx *c,
+			     struct vm_area_struct *vma, struct page *page)
+{
+	if (c->self || vmxfer_page_ksm(page))
+		return -EBUSY;
+	if (PageAnonExclusive(page))
+		return vmxfer_page_maybe_pinned(vma, page) ? -EBUSY : 0;
+	return c->related ? -EBUSY : 0;
+}
+
+/*
+ * A non-present entry that is not a swap entry.  Migration: retry later
+ * (EAGAIN); device-private or -exclusive: EBUSY; a uffd-wp marker: nothing
+ * to copy (the new VMA has no userfaultfd); poison, swap-in errors and
+ * anything else: EIO, the data is gone.
+ */
+static int vmxfer_nonswap_verdict(swp_entry_t entry)
+{
+	if (is_migration_entry(entry))
+		return -EAGAIN;
+	if (is_device_private_entry(entry) || is_device_exclusive_entry(entry))
+		return -EBUSY;
+	if (is_pte_marker_entry(entry) &&
+	    !(pte_marker_get(entry) & ~PTE_MARKER_UFFD_WP))
+		return 0;
+	return -EIO;
+}
+
+static int vmxfer_check_pte(struct vmxfer_clone_ctx *c,
+			    struct vm_area_struct *vma, unsigned long addr,
+			    pte_t pte)
+{
+	struct page *page;
+	swp_entry_t entry;
+
+	if (pte_none(pte))
+		return 0;
+	if (!pte_present(pte)) {
+		entry = pte_to_swp_entry(pte);
+		if (non_swap_entry(entry))
+			return vmxfer_nonswap_verdict(entry);
+		if (c->self || (c->related && !pte_swp_exclusive(pte)))
+			return -EBUSY;
+		return 0;
+	}
+	page = static_call(vmxfer_vm_normal_page)(vma, addr, pte);
+	if (!page || !PageAnon(page))
+		return 0;
+	return vmxfer_check_anon(c, vma, page);
+}
+
+/* --- page tables --------------------------------------------------------- */
+
+/* The source PMD covering @addr, or NULL where no table exists. */
+static pmd_t *vmxfer_src_pmd(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		return NULL;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		return NULL;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud) || pud_bad(*pud))
+		return NULL;
+	return pmd_offset(pud, addr);
+}
+
+/* The destination PMD covering @addr, allocating tables down to it. */
+static pmd_t *vmxfer_dst_pmd(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+
+	if (pgd_none(*pgd) && static_call(vmxfer___p4d_alloc)(mm, pgd, addr))
+		return NULL;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) && static_call(vmxfer___pud_alloc)(mm, p4d, addr))
+		return NULL;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud) && static_call(vmxfer___pmd_alloc)(mm, pud, addr))
+		return NULL;
+	return pmd_offset(pud, addr);
+}
+
+/* A source PMD that is not (or no longer) a page table: what to do. */
+static int vmxfer_pmd_verdict(pmd_t pmd)
+{
+	if (pmd_none(pmd))
+		return 0;
+	return -EAGAIN;		/* migrating, or changed under us */
+}
+
+/* --- copy ---------------------------------------------------------------- */
+
+static int vmxfer_copy_swap_pte(struct vmxfer_clone_ctx *c, pte_t *src_pte,
+				pte_t *dst_pte, unsigned long addr, pte_t pte,
+				int *rss)
+{
+	swp_entry_t entry = pte_to_swp_entry(pte);
+
+	if (non_swap_entry(entry))
+		return vmxfer_nonswap_verdict(entry);
+	if (static_call(vmxfer_swap_duplicate)(entry) < 0) {
+		c->cont = entry;
+		return -EIO;
+	}
+	/* Swapoff finds the caller's entries through the mmlist. */
+	if (unlikely(list_empty(&c->dst_mm->mmlist))) {
+		spin_lock(vx_mmlist_lock);
+		if (list_empty(&c->dst_mm->mmlist))
+			list_add(&c->dst_mm->mmlist, &c->src_mm->mmlist);
+		spin_unlock(vx_mmlist_lock);
+	}
+	if (pte_swp_exclusive(pte)) {
+		pte = pte_swp_clear_exclusive(pte);
+		set_pte_at(c->src_mm, addr, src_pte, pte);
+	}
+	rss[MM_SWAPENTS]++;
+	set_pte_at(c->dst_mm, addr + c->delta, dst_pte,
+		   pte_swp_clear_uffd_wp(pte));
+	return 0;
+}
+
+static int vmxfer_copy_pte(struct vmxfer_clone_ctx *c,
+			   struct vm_area_struct *vma, pte_t *src_pte,
+			   pte_t *dst_pte, unsigned long addr, int *rss)
+{
+	pte_t pte = ptep_get(src_pte);
+	struct page *page;
+
+	if (pte_none(pte))
+		return 0;
+	if (!pte_present(pte))
+		return vmxfer_copy_swap_pte(c, src_pte, dst_pte, addr, pte, rss);
+
+	page = static_call(vmxfer_vm_normal_page)(vma, addr, pte);
+	if (page && PageAnon(page)) {
+		if (vmxfer_page_ksm(page) || vmxfer_dup_anon(page, false, vma))
+			return -EBUSY;
+		rss[MM_ANONPAGES]++;
+	} else if (page) {
+		vmxfer_dup_file_pte(page);
+		rss[vmxfer_mm_counter(page)]++;
+	}
+	if (is_cow_mapping(vma->vm_flags) && pte_write(pte)) {
+		ptep_set_wrprotect(c->src_mm, addr, src_pte);
+		pte = pte_wrprotect(pte);
+	}
+	pte = pte_clear_uffd_wp(pte_mkold(pte));
+	set_pte_at(c->dst_mm, addr + c->delta, dst_pte, pte);
+	return 0;
+}
+
+static void vmxfer_add_rss(struct mm_struct *mm, int *rss)
+{
+	int i;
+
+	for (i = 0; i < NR_MM_COUNTERS; i++)
+		vmxfer_add_mm_counter(mm, i, rss[i]);
+}
+
+/* Check [addr, end) of one source page table. */
+static int vmxfer_check_ptes(struct vmxfer_clone_ctx *c,
+			     struct vm_area_struct *vma, pmd_t *src_pmd,
+			     unsigned long addr, unsigned long end)
+{
+	spinlock_t *ptl;	/* the source table's, held while checking */
+	pmd_t pmdval = READ_ONCE(*src_pmd);
+	pte_t *pte, *orig;
+	int ret = 0;
+
+	orig = vmxfer_pte_map_nolock(c->src_mm, src_pmd, addr, &ptl);
+	if (!orig)
+		return vmxfer_pmd_verdict(pmdval);
+	spin_lock(ptl);
+	if (unlikely(!pmd_same(pmdval, READ_ONCE(*src_pmd))))
+		ret = -EAGAIN;
+	for (pte = orig; addr < end && !ret; addr += PAGE_SIZE, pte++)
+		ret = vmxfer_check_pte(c, vma, addr, ptep_get(pte));
+	pte_unmap_unlock(orig, ptl);
+	return ret;
+}
+
+/*
+ * Copy [addr, end) of one source page table into one destination page
+ * table (the caller splits ranges at both sides' PMD boundaries).
+ */
+static int vmxfer_copy_ptes(struct vmxfer_clone_ctx *c,
+			    struct vm_area_struct *vma, pmd_t *src_pmd,
+			    unsigned long addr, unsigned long end)
+{
+	pte_t *src_pte, *dst_pte, *src_orig, *dst_orig;
+	spinlock_t *src_ptl, *dst_ptl;	/* dst's first, then src's nested */
+	int rss[NR_MM_COUNTERS];
+	pmd_t *dst_pmd, src_pmdval;
+	int ret;
+
+again:
+	memset(rss, 0, sizeof(rss));
+	ret = 0;
+	dst_pmd = vmxfer_dst_pmd(c->dst_mm, addr + c->delta);
+	if (!dst_pmd)
+		return -ENOMEM;
+	if (pmd_none(*dst_pmd) &&
+	    static_call(vmxfer___pte_alloc)(c->dst_mm, dst_pmd))
+		return -ENOMEM;
+	dst_orig = vmxfer_pte_map_nolock(c->dst_mm, dst_pmd, addr + c->delta,
+					 &dst_ptl);
+	if (!dst_orig)
+		return -EAGAIN;
+	src_pmdval = READ_ONCE(*src_pmd);
+	src_orig = vmxfer_pte_map_nolock(c->src_mm, src_pmd, addr, &src_ptl);
+	if (!src_orig) {
+		pte_unmap(dst_orig);
+		return vmxfer_pmd_verdict(src_pmdval);
+	}
+	/*
+	 * Both tables are stable: the mmap_locks exclude collapse, and a
+	 * table under a VMA with an anon_vma is never retracted.  Recheck the
+	 * source PMD under its lock all the same, as pte_offset_map_lock().
+	 */
+	spin_lock(dst_ptl);
+	spin_lock_nested(src_ptl, SINGLE_DEPTH_NESTING);
+	if (unlikely(!pmd_same(src_pmdval, READ_ONCE(*src_pmd))))
+		ret = -EAGAIN;
+	src_pte = src_orig;
+	dst_pte = dst_orig;
+	for (; addr < end && !ret; addr += PAGE_SIZE, src_pte++, dst_pte++) {
+		ret = vmxfer_copy_pte(c, vma, src_pte, dst_pte, addr, rss);
+		if (ret)
+			break;
+	}
+	spin_unlock(src_ptl);
+	pte_unmap(src_orig);
+	vmxfer_add_rss(c->dst_mm, rss);
+	pte_unmap_unlock(dst_orig, dst_ptl);
+
+	if (ret == -EIO && c->cont.val) {
+		/* A swap count overflowed: extend it where we may sleep. */
+		ret = static_call(vmxfer_add_swap_count_continuation)
+				(c->cont, GFP_KERNEL);
+		c->cont.val = 0;
+		if (ret < 0)
+			return -ENOMEM;
+		goto again;
+	}
+	return ret;
+}
+
+/*
+ * Share a whole, equally aligned anonymous THP as a PMD, as copy_huge_pmd()
+ * does; the PMD lock must not be held.  -ENOENT: copy it by PTEs instead.
+ */
+static int vmxfer_copy_huge_pmd(struct vmxfer_clone_ctx *c,
+				struct vm_area_struct *vma, pmd_t *src_pmd,
+				pmd_t orig, unsigned long addr)
+{
+	spinlock_t *src_ptl, *dst_ptl;	/* dst's first, then src's nested */
+	struct page *page = pmd_page(orig);
+	pgtable_t pgtable;
+	pmd_t *dst_pmd;
+	int ret = 0;
+
+	pgtable = static_call(vmxfer_pte_alloc_one)(c->dst_mm);
+	if (!pgtable)
+		return -ENOMEM;
+	dst_pmd = vmxfer_dst_pmd(c->dst_mm, addr + c->delta);
+	if (!dst_pmd) {
+		pte_free(c->dst_mm, pgtable);
+		return -ENOMEM;
+	}
+	dst_ptl = pmd_lock(c->dst_mm, dst_pmd);
+	src_ptl = pmd_lockptr(c->src_mm, src_pmd);
+	spin_lock_nested(src_ptl, SINGLE_DEPTH_NESTING);
+	if (!pmd_same(*src_pmd, orig) || !pmd_none(*dst_pmd))
+		ret = -ENOENT;
+	else if (vmxfer_page_ksm(page) || vmxfer_dup_anon(page, true, vma))
+		ret = -EBUSY;
+	if (!ret) {
+		vmxfer_add_mm_counter(c->dst_mm, MM_ANONPAGES, HPAGE_PMD_NR);
+		mm_inc_nr_ptes(c->dst_mm);
+		static_call(vmxfer_pgtable_trans_huge_deposit)(c->dst_mm,
+							       dst_pmd, pgtable);
+		pmdp_set_wrprotect(c->src_mm, addr, src_pmd);
+		orig = pmd_clear_uffd_wp(pmd_mkold(pmd_wrprotect(orig)));
+		set_pmd_at(c->dst_mm, addr + c->delta, dst_pmd, orig);
+	}
+	spin_unlock(src_ptl);
+	spin_unlock(dst_ptl);
+	if (ret)
+		pte_free(c->dst_mm, pgtable);
+	return ret;
+}
+
+/*
+ * A huge source PMD.  Huge zero pages and page-cache THPs are left to
+ * faults (the same data).  An anonymous THP is shared as a PMD when the
+ * range covers it whole at the same alignment; otherwise it is split in
+ * the source and copied by PTEs (-ENOENT tells the caller to).
+ */
+static int vmxfer_clone_huge(struct vmxfer_clone_ctx *c,
+			     struct vm_area_struct *vma, pmd_t *src_pmd,
+			     unsigned long addr, unsigned long end)
+{
+	bool whole = !(addr & ~HPAGE_PMD_MASK) && end - addr == HPAGE_PMD_SIZE;
+	spinlock_t *ptl;	/* the source PMD's */
+	struct page *page;
+	pmd_t pmd;
+	int ret;
+
+	ptl = pmd_lock(c->src_mm, src_pmd);
+	pmd = *src_pmd;
+	if (!pmd_trans_huge(pmd)) {
+		spin_unlock(ptl);
+		return pmd_present(pmd) || pmd_none(pmd) ? -ENOENT : -EAGAIN;
+	}
+	page = pmd_page(pmd);
+	if (!PageAnon(page)) {
+		spin_unlock(ptl);
+		return 0;
+	}
+	if (c->check) {
+		ret = vmxfer_check_anon(c, vma, page);
+		spin_unlock(ptl);
+		return ret;
+	}
+	spin_unlock(ptl);
+	if (whole) {
+		ret = vmxfer_copy_huge_pmd(c, vma, src_pmd, pmd, addr);
+		if (ret != -ENOENT)
+			return ret;
+	}
+	static_call(vmxfer___split_huge_pmd)(vma, src_pmd, addr, false, NULL);
+	return -ENOENT;
+}
+
+/* Check or copy [addr, end) of @vma, one page table at a time. */
+static int vmxfer_clone_range(struct vmxfer_clone_ctx *c,
+			      struct vm_area_struct *vma,
+			      unsigned long addr, unsigned long end)
+{
+	unsigned long next;
+	pmd_t *src_pmd;
+	pmd_t pmd;
+	int ret;
+
+	for (; addr < end; addr = next) {
+		/* Stay within one PMD on both sides. */
+		next = pmd_addr_end(addr, end);
+		next = min(next, pmd_addr_end(addr + c->delta, end + c->delta) -
+				 c->delta);
+		src_pmd = vmxfer_src_pmd(c->src_mm, addr);
+		if (!src_pmd)
+			continue;
+		pmd = READ_ONCE(*src_pmd);
+		if (pmd_none(pmd))
+			continue;
+		ret = -ENOENT;
+		if (pmd_trans_huge(pmd))
+			ret = vmxfer_clone_huge(c, vma, src_pmd, addr, next);
+		else if (!pmd_present(pmd))
+			ret = -EAGAIN;
+		if (ret == -ENOENT)
+			ret = c->check ?
+			      vmxfer_check_ptes(c, vma, src_pmd, addr, next) :
+			      vmxfer_copy_ptes(c, vma, src_pmd, addr, next);
+		if (ret)
+			return ret;
+		cond_resched();
+	}
+	return 0;
+}
+
+/* The source VMA containing @addr, or NULL at a hole. */
+static struct vm_area_struct *vmxfer_src_vma(struct vmxfer_clone_ctx *c,
+					     unsigned long addr)
+{
+	struct vm_area_struct *vma = find_vma(c->src_mm, addr);
+
+	return vma && vma->vm_start <= addr ? vma : NULL;
+}
+
+/*
+ * Pass 1: every VMA of the range clonable, no hole (EFAULT), room in the
+ * caller's map count, and every entry shareable.
+ */
+static int vmxfer_clone_check(struct vmxfer_clone_ctx *c)
+{
+	unsigned long addr = c->src, end = c->src + c->len;
+	struct vm_area_struct *vma;
+	int nr = 0, ret;
+
+	for (; addr < end; addr = vma->vm_end) {
+		vma = vmxfer_src_vma(c, addr);
+		if (!vma)
+			return -EFAULT;
+		ret = vmxfer_clone_vma_ok(vma);
+		if (ret)
+			return ret;
+		vmxfer_vma_start_write(vma);
+		nr++;
+	}
+	if (c->dst_mm->map_count + nr > vx_max_map_count)
+		return -ENOMEM;
+
+	c->check = true;
+	for (addr = c->src; addr < end; addr = vma->vm_end) {
+		vma = vmxfer_src_vma(c, addr);
+		if (!vma->anon_vma)
+			continue;	/* nothing will be copied */
+		c->related = vmxfer_clone_related(c, vma);
+		ret = vmxfer_clone_range(c, vma, addr, min(end, vma->vm_end));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Pass 2, per source VMA: the caller's new VMA for [start, end) of @src. */
+static int vmxfer_clone_vma(struct vmxfer_clone_ctx *c,
+			    struct vm_area_struct *src,
+			    unsigned long start, unsigned long end)
+{
+	unsigned long pgoff = src->vm_pgoff + ((start - src->vm_start) >> PAGE_SHIFT);
+	unsigned long npages = (end - start) >> PAGE_SHIFT;
+	struct vm_area_struct *new;
+	int ret;
+
+	new = static_call(vmxfer_vm_area_dup)(src);
+	if (!new)
+		return -ENOMEM;
+	new->vm_mm = c->dst_mm;
+	new->vm_start = start + c->delta;
+	new->vm_end = end + c->delta;
+	new->vm_pgoff = pgoff;
+	new->anon_vma = NULL;
+	vmxfer_vma_clear_uffd(new);
+	vmxfer_vma_clear_policy(new);
+	vmxfer_vm_flags_mod(new, VM_SOFTDIRTY, VMXFER_CLONE_DROP);
+
+	ret = -ENOMEM;
+	if (!static_call(vmxfer_may_expand_vm)(c->dst_mm, new->vm_flags, npages))
+		goto out_free;
+	if (new->vm_file)
+		get_file(new->vm_file);
+	/* Charges VM_ACCOUNT to the caller; links the file's i_mmap. */
+	ret = static_call(vmxfer_insert_vm_struct)(c->dst_mm, new);
+	if (ret)
+		goto out_file;
+	/*
+	 * insert_vm_struct() re-bases an anonymous VMA's offset; the pages
+	 * we map keep the source's index, so restore it before rmap.
+	 */
+	new->vm_pgoff = pgoff;
+	static_call(vmxfer_vm_stat_account)(c->dst_mm, new->vm_flags, npages);
+	if (src->anon_vma)
+		return static_call(vmxfer_anon_vma_fork)(new, src);
+	return 0;
+
+out_file:
+	if (new->vm_file)
+		fput(new->vm_file);
+out_free:
+	static_call(vmxfer_vm_area_free)(new);
+	return ret;
+}
+
+/* Pass 2: make room at the destination and insert the new VMAs. */
+static int vmxfer_clone_map(struct vmxfer_clone_ctx *c)
+{
+	unsigned long addr = c->src, end = c->src + c->len;
+	struct vm_area_struct *vma;
+	int ret;
+
+	for (; addr < end; addr = vma->vm_end) {
+		vma = vmxfer_src_vma(c, addr);
+		ret = vmxfer_clone_vma(c, vma, addr, min(end, vma->vm_end));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Pass 3: copy the entries of every VMA that has anonymous pages. */
+static int vmxfer_clone_copy(struct vmxfer_clone_ctx *c)
+{
+	unsigned long addr = c->src, end = c->src + c->len, vend;
+	struct mmu_notifier_range range;
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	if (c->self)
+		return 0;	/* no anonymous page may be copied: see check */
+	c->check = false;
+	for (; addr < end && !ret; addr = vend) {
+		vma = vmxfer_src_vma(c, addr);
+		vend = min(end, vma->vm_end);
+		if (!vma->anon_vma)
+			continue;
+		vmxfer_notifier_init(&range, vma, addr, vend);
+		vmxfer_notifier_start(&range);
+		ret = vmxfer_clone_range(c, vma, addr, vend);
+		vmxfer_notifier_end(&range);
+	}
+	static_call(vmxfer_flush_tlb_mm_range)
+		(c->src_mm, c->src, end, PAGE_SHIFT, false);
+	return ret;
+}
+
+/*
+ * Choose the destination.  FIXED and FIXED_NOREPLACE: exactly @dst (EEXIST
+ * if NOREPLACE finds something there); otherwise @dst is a hint, and the
+ * area is picked at the source's offset within a PMD, so THPs can be
+ * shared whole.  Returns the address or -errno.
+ */
+static long vmxfer_clone_place(struct vmxfer_clone_ctx *c, unsigned long dst,
+			       u32 flags)
+{
+	unsigned long addr, len = c->len;
+
+	if (flags & (VMXFER_CLONE_FIXED | VMXFER_CLONE_FIXED_NOREPLACE)) {
+		addr = vmxfer_get_unmapped_area(dst, len, MAP_FIXED);
+		if (IS_ERR_VALUE(addr))
+			return addr;
+		if (c->self && addr < c->src + len && c->src < addr + len)
+			return -EINVAL;
+		if (find_vma_intersection(c->dst_mm, addr, addr + len) &&
+		    (flags & VMXFER_CLONE_FIXED_NOREPLACE))
+			return -EEXIST;
+		return addr;
+	}
+	if (dst) {
+		addr = vmxfer_get_unmapped_area(dst, len, 0);
+		if (addr == dst)
+			return addr;
+	}
+	addr = vmxfer_get_unmapped_area(dst, len + HPAGE_PMD_SIZE, 0);
+	if (IS_ERR_VALUE(addr))
+		return vmxfer_get_unmapped_area(dst, len, 0);
+	return addr + ((c->src - addr) & ~HPAGE_PMD_MASK);
+}
+
+/* One attempt, under both mmap_locks. */
+static long vmxfer_clone_locked(struct vmxfer_clone_ctx *c, unsigned long dst,
+				u32 flags)
+{
+	long ret, addr;
+
+	raw_write_seqcount_begin(&c->src_mm->write_protect_seq);
+	ret = vmxfer_clone_check(c);
+	if (ret)
+		goto out;
+	addr = vmxfer_clone_place(c, dst, flags);
+	if (IS_ERR_VALUE(addr)) {
+		ret = addr;
+		goto out;
+	}
+	if (flags & VMXFER_CLONE_FIXED) {
+		ret = static_call(vmxfer_do_munmap)(c->dst_mm, addr, c->len,
+						    NULL);
+		if (ret)
+			goto out;
+	}
+	c->delta = addr - c->src;
+	ret = vmxfer_clone_map(c);
+	if (!ret)
+		ret = vmxfer_clone_copy(c);
+	if (ret)
+		static_call(vmxfer_do_munmap)(c->dst_mm, addr, c->len, NULL);
+	else
+		ret = addr;
+out:
+	raw_write_seqcount_end(&c->src_mm->write_protect_seq);
+	return ret;
+}
+
+static long vmxfer_clone_do(struct vmxfer_clone *a, unsigned long len)
+{
+	struct vmxfer_clone_ctx c = {
+		.dst_mm = current->mm,
+		.src = a->src,
+		.len = len,
+	};
+	int tries = 0;
+	long ret;
+
+	c.src_mm = vmxfer_target_mm(a->pidfd);
+	if (IS_ERR(c.src_mm))
+		return PTR_ERR(c.src_mm);
+	c.self = c.src_mm == c.dst_mm;
+	do {
+		if (tries)
+			usleep_range(100, 1000);
+		ret = vmxfer_lock_mms(c.src_mm, c.dst_mm);
+		if (ret)
+			break;
+		ret = vmxfer_clone_locked(&c, a->dst, a->flags);
+		vmxfer_unlock_mms(c.src_mm, c.dst_mm);
+	} while (ret == -EAGAIN && ++tries < VMXFER_CLONE_RETRIES &&
+		 !fatal_signal_pending(current));
+	mmput(c.src_mm);
+	return ret;
+}
+
+long vmxfer_ioctl_clone(void __user *uarg)
+{
+	const u32 fixed = VMXFER_CLONE_FIXED | VMXFER_CLONE_FIXED_NOREPLACE;
+	struct vmxfer_clone a;
+	unsigned long len;
+	u32 usize;
+	long ret;
+
+	ret = vmxfer_copy_args(&a, sizeof(a), VMXFER_CLONE_SIZE_VER0, uarg,
+			       &usize);
+	if (ret)
+		return ret;
+	if ((a.flags & ~fixed) || (a.flags & fixed) == fixed || a.__reserved)
+		return -EINVAL;
+	len = PAGE_ALIGN(a.len);
+	if (!a.len || !len || offset_in_page(a.src) || !a.src ||
+	    len > TASK_SIZE || a.src > TASK_SIZE - len)
+		return -EINVAL;
+	if ((a.flags & fixed) && offset_in_page(a.dst))
+		return -EINVAL;
+	/* Fail before mapping anything if the result cannot be written. */
+	if (put_user(a.dst, (u64 __user *)(uarg + offsetof(struct vmxfer_clone, dst))))
+		return -EFAULT;
+
+	ret = vmxfer_clone_do(&a, len);
+	if (IS_ERR_VALUE(ret))
+		return ret;
+	a.dst = ret;
+	return vmxfer_copy_result(uarg, usize, &a, sizeof(a));
+}
