@@ -8,6 +8,7 @@
 #   make lint          checkpatch --strict and sparse on the kernel side
 #   make install       library, header, pkg-config, tool, man pages, udev rule
 #   make dkms-install  registers and builds the module with DKMS
+#   make bench LINE=   benchmarks in a guest (not part of check)
 
 VERSION   := $(shell sed -n 's/.*VMXFER_MODULE_VERSION "\(.*\)"/\1/p' module/version.h)
 TOP       := $(abspath .)
@@ -25,7 +26,7 @@ CPPFLAGS  += -I$(TOP)/include/uapi -I$(TOP)/lib -DVMXFER_VERSION='"$(VERSION)"' 
 export VERSION TOP BUILD
 
 .PHONY: all userspace module module-clean clean check demo lint install uninstall \
-	dkms-install dkms-check unit kernel-tests deps help
+	dkms-install dkms-check unit kernel-tests deps help bench
 
 all: userspace
 	@if [ -e "$(KDIR)/Makefile" ]; then \
@@ -39,6 +40,7 @@ include lib/lib.mk
 include tools/tools.mk
 include tests/unit/unit.mk
 include tests/kernel/kernel.mk
+include bench/bench.mk
 
 userspace: lib tools unit-build kernel-tests-build
 
@@ -55,7 +57,7 @@ clean:
 	rm -rf module/.tmp_versions
 
 help:
-	@sed -n '3,11p' Makefile
+	@sed -n '3,12p' Makefile
 
 # --- entry points ---------------------------------------------------------
 
@@ -73,6 +75,11 @@ lint: deps
 
 dkms-check:
 	@tests/dkms-check.sh
+
+# Benchmarks: ratios measured side by side in one guest boot (LINE=6.1|6.12).
+bench: bench-build
+	@bench/run-splice.sh $(or $(LINE),6.12)
+	@bench/run-clone.sh $(or $(LINE),6.12)
 
 # --- install --------------------------------------------------------------
 

@@ -15,3 +15,6 @@ run vmxfer-ctl unload
 run vmxfer-ctl status || true
 run vmxfer-ctl load
 run vmxfer-ctl status >/dev/null && echo "loaded again"
+
+say "Zero-copy process dumps"
+demo-splice.sh

@@ -7,4 +7,5 @@ cd "$top"
 line=${1:-6.12}
 make -s userspace
 exec tests/vm/run --kernel "$line" --file build/tools/vmxfer-ctl \
+	--file build/tools/vmxfer-demo-target --file tests/demo-splice.sh \
 	-- tests/demo-guest.sh

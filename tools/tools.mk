@@ -1,7 +1,8 @@
 # vmxfer-ctl.  Included from the top-level Makefile.
 
 TOOLS_DIR    := $(BUILD)/tools
-TOOLS_SRCS   := $(TOP)/tools/vmxfer-ctl.c $(TOP)/tools/status.c $(TOP)/tools/diag.c
+TOOLS_SRCS   := $(TOP)/tools/vmxfer-ctl.c $(TOP)/tools/status.c $(TOP)/tools/diag.c \
+		$(TOP)/tools/dump.c $(TOP)/tools/dumpfmt.c
 TOOLS_OBJS   := $(patsubst $(TOP)/tools/%.c,$(TOOLS_DIR)/%.o,$(TOOLS_SRCS))
 KMOD_CFLAGS  := $(shell pkg-config --cflags libkmod 2>/dev/null)
 KMOD_LIBS    := $(or $(shell pkg-config --libs libkmod 2>/dev/null),-lkmod)
@@ -9,7 +10,7 @@ TOOLS_CFLAGS  = -std=c11 $(CPPFLAGS) $(KMOD_CFLAGS) $(CFLAGS) $(WARN) -MMD -MP
 
 .PHONY: tools
 
-tools: $(TOOLS_DIR)/vmxfer-ctl
+tools: $(TOOLS_DIR)/vmxfer-ctl $(TOOLS_DIR)/vmxfer-demo-target
 
 $(TOOLS_DIR)/%.o: $(TOP)/tools/%.c
 	@mkdir -p $(@D)
@@ -17,5 +18,10 @@ $(TOOLS_DIR)/%.o: $(TOP)/tools/%.c
 
 $(TOOLS_DIR)/vmxfer-ctl: $(TOOLS_OBJS) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TOOLS_OBJS) $(LIB_A) $(KMOD_LIBS)
+
+# The demo's target process (tests/demo-splice.sh); not installed.
+$(TOOLS_DIR)/vmxfer-demo-target: $(TOP)/tests/demo/vmxfer-demo-target.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $<
 
 -include $(TOOLS_OBJS:.o=.d)

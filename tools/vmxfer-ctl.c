@@ -18,6 +18,7 @@
 
 #include <vmxfer.h>
 #include "diag.h"
+#include "dump.h"
 #include "status.h"
 
 #ifndef VMXFER_VERSION
@@ -314,6 +315,35 @@ static int cmd_unload(const struct subcmd *sc, int argc, char **argv)
 	return rc;
 }
 
+/* ---- dump / undump (dump.c) ---------------------------------------------- */
+
+static int run_dump_cmd(const struct subcmd *sc, int argc, char **argv,
+			int (*fn)(const char *, int, char **))
+{
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (is_help(argv[i])) {
+			subcmd_usage(stdout, sc);
+			return 0;
+		}
+	}
+	rc = fn(prog, argc, argv);
+	if (rc == EXIT_USAGE)
+		subcmd_usage(stderr, sc);
+	return rc;
+}
+
+static int cmd_dump(const struct subcmd *sc, int argc, char **argv)
+{
+	return run_dump_cmd(sc, argc, argv, vx_dump_main);
+}
+
+static int cmd_undump(const struct subcmd *sc, int argc, char **argv)
+{
+	return run_dump_cmd(sc, argc, argv, vx_undump_main);
+}
+
 /* ---- help ------------------------------------------------------------------ */
 
 static void usage(FILE *f)
@@ -321,7 +351,8 @@ static void usage(FILE *f)
 	const struct subcmd *sc;
 
 	fprintf(f, "Usage: %s [-v] [--help] [--version] COMMAND [ARGS...]\n\n"
-		   "Inspect, load and unload the vmxfer kernel module (%s).\n\n"
+		   "Inspect, load and unload the vmxfer kernel module (%s);\n"
+		   "dump a process's memory through it.\n\n"
 		   "Commands:\n", prog, VMXFER_DEVICE_PATH);
 	for (sc = subcmds; sc->name; sc++)
 		fprintf(f, "  %-8s %s\n", sc->name, sc->summary);
@@ -350,7 +381,7 @@ static int cmd_help(const struct subcmd *sc, int argc, char **argv)
 	return 0;
 }
 
-/* Subcommands; later ones (peek, dump, undump) get a row here. */
+/* Subcommands; later ones (peek) get a row here. */
 static const struct subcmd subcmds[] = {
 	{ "status", cmd_status, "[--json]",
 	  "Show whether the module is loaded, the device usable, and which operations work",
@@ -365,6 +396,28 @@ static const struct subcmd subcmds[] = {
 	{ "unload", cmd_unload, "[-v]",
 	  "Unload the module",
 	  "Exit status: 0 when unloaded (or not loaded), 1 otherwise.\n" },
+	{ "dump", cmd_dump, "--pid PID [--range START-END]... [-o FILE|-] [--incremental]",
+	  "Dump a process's memory, zero-copy (VMXFER_IOC_SPLICE + splice(2))",
+	  "  --pid PID          the process (needs ptrace access to it: root or its owner)\n"
+	  "  --range START-END  only this address range (hex, as in /proc/PID/maps);\n"
+	  "                     repeatable.  Default: every readable mapping that is\n"
+	  "                     private or anonymous, except [vvar] and [vsyscall]\n"
+	  "  -o FILE            write to FILE (mode 0600); '-' (default) is stdout,\n"
+	  "                     a file, pipe or socket but not a terminal\n"
+	  "  --incremental      only the pages written since the last dump (soft-dirty\n"
+	  "                     bits, CONFIG_MEM_SOFT_DIRTY); every dump resets them\n\n"
+	  "The format is in vmxfer-ctl(8).  A progress bar goes to stderr when it is a\n"
+	  "terminal, and a summary always.  Data goes to the output by splice(2);\n"
+	  "read+write only when the output refuses splice (said in the summary).\n\n"
+	  "Exit status: 0 dumped, 1 failure (or unreadable pages written as zeros).\n" },
+	{ "undump", cmd_undump, "--check [--list] [--against PID] [-q] FILE|-",
+	  "Check a dump: structure, order, counts, hashes",
+	  "  --check        verify FILE ('-': stdin) and print a summary\n"
+	  "  --list         also list the records\n"
+	  "  --against PID  also compare every record with PID's memory now\n"
+	  "                 (process_vm_readv; the process must not have changed)\n"
+	  "  -q             print nothing when valid\n\n"
+	  "Exit status: 0 valid, 1 invalid (the reason is printed), 2 usage error.\n" },
 	{ "help", cmd_help, "[COMMAND]",
 	  "Show help for vmxfer-ctl or one command",
 	  "" },

@@ -8,7 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <linux/io_uring.h>
+#include <linux/userfaultfd.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include "common.h"
@@ -109,27 +115,128 @@ long test_vmstat(const char *key)
 struct tgt_msg {
 	char op;
 	size_t off;
+	size_t len;
 	unsigned char val;
 };
 
+static char *tgt_map(size_t len, unsigned int flags, char **raw, size_t *map)
+{
+	int prot = PROT_READ | PROT_WRITE, fd = -1;
+	char path[64], *base;
+
+	*map = len;
+	if (flags & TGT_HUGETLB)
+		return *raw = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS |
+				   MAP_HUGETLB, -1, 0);
+	if (flags & TGT_SHARED)
+		return *raw = mmap(NULL, len, prot,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (flags & TGT_MEMFD)
+		fd = memfd_create("vmxfer-target", 0);
+	if (flags & (TGT_FILE | TGT_PRIVFILE)) {
+		snprintf(path, sizeof(path), "/tmp/vmxfer-target-%d", getpid());
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		unlink(path);
+	}
+	if (fd >= 0) {
+		if (ftruncate(fd, len))
+			return MAP_FAILED;
+		if (flags & TGT_PRIVFILE)
+			for (size_t i = 0; i < len; i++) {
+				unsigned char b = tgt_pattern(i);
+
+				if (pwrite(fd, &b, 1, i) != 1)
+					return MAP_FAILED;
+			}
+		*raw = mmap(NULL, len, prot, (flags & TGT_PRIVFILE) ?
+			    MAP_PRIVATE : MAP_SHARED, fd, 0);
+		close(fd);
+		return *raw;
+	}
+	if (!(flags & TGT_THP))
+		return *raw = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS,
+				   -1, 0);
+	*map = len + (2UL << 20);
+	*raw = mmap(NULL, *map, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*raw == MAP_FAILED)
+		return MAP_FAILED;
+	base = (char *)(((uintptr_t)*raw + (2UL << 20) - 1) & ~((2UL << 20) - 1));
+	madvise(base, len, MADV_HUGEPAGE);
+	return base;
+}
+
+static int tgt_uffd(char *base, size_t len)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)base, .len = len },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	int fd = syscall(__NR_userfaultfd, O_CLOEXEC);
+
+	if (fd < 0 || ioctl(fd, UFFDIO_API, &api) ||
+	    ioctl(fd, UFFDIO_REGISTER, &reg))
+		return -1;
+	return 0;	/* the fd stays open: registration lives on */
+}
+
+static int tgt_pin(char *base, size_t len)
+{
+	struct io_uring_params p = { 0 };
+	struct iovec iov = { base, len };
+	int fd = syscall(__NR_io_uring_setup, 4, &p);
+
+	if (fd < 0)
+		return -1;
+	return syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS,
+		       &iov, 1) ? -1 : 0;
+}
+
+/* Keep the mapping's layout and contents churning, forever. */
+static __attribute__((noreturn)) void tgt_chaos(char *base, size_t len)
+{
+	size_t pages = len / 4096;
+	unsigned int seed = 1;
+
+	for (;;) {
+		size_t pg = rand_r(&seed) % pages;
+		char *p = base + pg * 4096;
+
+		switch (rand_r(&seed) % 5) {
+		case 0:
+			munmap(p, 4096);
+			mmap(p, 4096, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			break;
+		case 1:
+			mprotect(p, 4096, PROT_READ);
+			mprotect(p, 4096, PROT_READ | PROT_WRITE);
+			break;
+		case 2:
+			if (fork() == 0)
+				_exit(0);
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				;
+			break;
+		default:
+			memset(p, (int)seed, 4096);
+		}
+	}
+}
+
 static void target_child(int cmd, int ack, size_t len, unsigned int flags)
 {
-	size_t map = len, i;
+	size_t map, i;
 	struct tgt_msg m;
 	char *base, *raw, *wronly;
 
-	if (flags & TGT_THP)
-		map = len + (2UL << 20);
-	raw = mmap(NULL, map, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (raw == MAP_FAILED)
+	base = tgt_map(len, flags, &raw, &map);
+	if (base == MAP_FAILED)
 		_exit(90);
-	base = raw;
-	if (flags & TGT_THP) {
-		base = (char *)(((uintptr_t)raw + (2UL << 20) - 1) & ~((2UL << 20) - 1));
-		madvise(base, len, MADV_HUGEPAGE);
-	}
-	if (!(flags & TGT_NOFILL))
+	if (flags & TGT_PRIVFILE)
+		for (i = 0; i < len; i += 4096)
+			*(volatile char *)(base + i);
+	else if (!(flags & TGT_NOFILL))
 		for (i = 0; i < len; i++)
 			base[i] = (char)tgt_pattern(i);
 	wronly = mmap(NULL, 10 * 4096, PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -149,6 +256,29 @@ static void target_child(int cmd, int ack, size_t len, unsigned int flags)
 			break;
 		case 'u':
 			munmap(raw, map);
+			break;
+		case 'h':
+			munmap(base + m.off, 4096);
+			break;
+		case 'r':
+			mprotect(base + m.off, m.len, PROT_READ);
+			break;
+		case 'l':
+			if (mlock(base, len))
+				_exit(93);
+			break;
+		case 'U':
+			if (tgt_uffd(base, len))
+				_exit(94);
+			break;
+		case 'I':
+			if (tgt_pin(base, len))
+				_exit(95);
+			break;
+		case 'c':
+			if (write(ack, &m.op, 1) != 1)
+				_exit(92);
+			tgt_chaos(base, len);
 			break;
 		case 'q':
 			_exit(0);
@@ -177,8 +307,13 @@ void target_start(struct target *t, size_t len, unsigned int flags)
 	close(a[1]);
 	t->cmd = c[1];
 	t->ack = a[0];
-	assert_int_equal(read(t->ack, &t->base, sizeof(t->base)),
-			 sizeof(t->base));
+	if (read(t->ack, &t->base, sizeof(t->base)) != sizeof(t->base)) {
+		int st = 0;
+
+		waitpid(t->pid, &st, 0);
+		fail_msg("target did not start: exit status %d (90: mmap failed)",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
+	}
 	assert_int_equal(read(t->ack, &t->wronly, sizeof(t->wronly)),
 			 sizeof(t->wronly));
 	t->pidfd = vmxfer_pidfd_open(t->pid);
@@ -187,7 +322,7 @@ void target_start(struct target *t, size_t len, unsigned int flags)
 
 static void target_cmd(struct target *t, char op, size_t off, unsigned char val)
 {
-	struct tgt_msg m = { .op = op, .off = off, .val = val };
+	struct tgt_msg m = { .op = op, .off = off, .len = val, .val = val };
 	char done;
 
 	assert_int_equal(write(t->cmd, &m, sizeof(m)), sizeof(m));
@@ -212,13 +347,47 @@ void target_munmap(struct target *t)
 	target_cmd(t, 'u', 0, 0);
 }
 
+void target_hole(struct target *t, size_t off)
+{
+	target_cmd(t, 'h', off, 0);
+}
+
+void target_protect(struct target *t, size_t off, size_t len)
+{
+	struct tgt_msg m = { .op = 'r', .off = off, .len = len };
+	char done;
+
+	assert_int_equal(write(t->cmd, &m, sizeof(m)), sizeof(m));
+	assert_int_equal(read(t->ack, &done, 1), 1);
+}
+
+void target_mlock(struct target *t)
+{
+	target_cmd(t, 'l', 0, 0);
+}
+
+void target_uffd(struct target *t)
+{
+	target_cmd(t, 'U', 0, 0);
+}
+
+void target_pin(struct target *t)
+{
+	target_cmd(t, 'I', 0, 0);
+}
+
+void target_chaos(struct target *t)
+{
+	target_cmd(t, 'c', 0, 0);
+}
+
 void target_exit(struct target *t)
 {
 	int st;
 
 	if (t->pid <= 0)
 		return;
-	target_cmd(t, 'q', 0, 0);
+	kill(t->pid, SIGKILL);	/* also ends a chaos loop */
 	assert_int_equal(waitpid(t->pid, &st, 0), t->pid);
 	t->pid = 0;
 }

@@ -43,6 +43,11 @@ long test_vmstat(const char *key);
  */
 #define TGT_THP		0x1	/* 2 MiB-aligned, MADV_HUGEPAGE */
 #define TGT_NOFILL	0x2	/* leave the pages untouched */
+#define TGT_SHARED	0x4	/* MAP_SHARED | MAP_ANONYMOUS */
+#define TGT_MEMFD	0x8	/* a memfd, MAP_SHARED */
+#define TGT_FILE	0x10	/* a file on /tmp, MAP_SHARED */
+#define TGT_PRIVFILE	0x20	/* a file on /tmp, MAP_PRIVATE, only read */
+#define TGT_HUGETLB	0x40	/* MAP_HUGETLB */
 
 struct target {
 	pid_t pid;
@@ -65,6 +70,12 @@ void target_start(struct target *t, size_t len, unsigned int flags);
 void target_write(struct target *t, size_t off, unsigned char val);
 void target_pageout(struct target *t);
 void target_munmap(struct target *t);
+void target_hole(struct target *t, size_t off);		/* munmap a page */
+void target_protect(struct target *t, size_t off, size_t len); /* read-only */
+void target_mlock(struct target *t);
+void target_uffd(struct target *t);	/* register userfaultfd on it all */
+void target_pin(struct target *t);	/* io_uring fixed buffer: DMA pin */
+void target_chaos(struct target *t);	/* munmap/mmap/mprotect/write/fork loop */
 /* Ask the child to exit (the pidfd stays open), reap it. */
 void target_exit(struct target *t);
 void target_stop(struct target *t);

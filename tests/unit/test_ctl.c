@@ -115,6 +115,31 @@ static void test_subcommand_help(void **state)
 }
 
 /* Whatever this host has, status --json is one JSON object and exits 0/1. */
+static void test_dump_undump_cli(void **state)
+{
+	(void)state;
+	assert_int_equal(run("dump", "--help", NULL), 0);
+	assert_contains("--incremental");
+	assert_contains("--range START-END");
+	assert_int_equal(run("help", "undump", NULL), 0);
+	assert_contains("--check");
+	assert_int_equal(run("--help", NULL), 0);
+	assert_contains("dump");
+	assert_contains("undump");
+	assert_int_equal(run("dump", NULL), 2);
+	assert_contains("--pid is required");
+	assert_int_equal(run("dump", "--pid", "x", NULL), 2);
+	assert_int_equal(run("dump", "--pid", "1", "--range", "2000-1000", NULL), 2);
+	assert_contains("bad range");
+	assert_int_equal(run("dump", "--pid", "1", "--bogus", NULL), 2);
+	assert_int_equal(run("undump", "/dev/null", NULL), 2);
+	assert_contains("only --check");
+	assert_int_equal(run("undump", "--check", NULL), 2);
+	assert_int_equal(run("undump", "--check", "/nonexistent/x", NULL), 1);
+	assert_int_equal(run("undump", "--check", "/dev/null", NULL), 1);
+	assert_contains("INVALID: truncated");
+}
+
 static void test_status_json_shape(void **state)
 {
 	int rc;
@@ -135,6 +160,7 @@ int main(void)
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_subcommand_help),
+		cmocka_unit_test(test_dump_undump_cli),
 		cmocka_unit_test(test_status_json_shape),
 	};
 

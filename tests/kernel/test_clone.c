@@ -1,0 +1,934 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMXFER_IOC_CLONE: another process's memory mapped into the caller,
+ * fork-style.  COW both ways, shared stays shared, private files, THP
+ * (shared whole or split), swap without swap-in, placement flags,
+ * multi-VMA ranges and holes, every refusal, permissions against
+ * process_vm_readv, the new mapping as an ordinary one, accounting
+ * limits, leaks over 1000 cycles, and a target changing under the clone.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/auxv.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include "common.h"
+
+#define PAGE 4096UL
+#define HPAGE (2UL << 20)
+
+static int vfd;
+
+static int setup(void **state)
+{
+	struct vmxfer_info info;
+
+	(void)state;
+	vfd = test_open();
+	if (vmxfer_info(vfd, &info) || !(info.features & VMXFER_FEAT_CLONE)) {
+		fprintf(stderr, "clone unavailable on this kernel\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	close(vfd);
+	return 0;
+}
+
+static char *clone_of(struct target *t, size_t off, size_t len, void *dst,
+		      unsigned int flags)
+{
+	return vmxfer_clone(vfd, t->pidfd, t->base + off, len, dst, flags);
+}
+
+static void expect_pattern_at(const char *p, size_t off, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)p[i] != tgt_pattern(off + i))
+			fail_msg("byte %zu: %#x, want %#x", off + i,
+				 (unsigned char)p[i], tgt_pattern(off + i));
+}
+
+/* One byte of the target, read with process_vm_readv. */
+static unsigned char peek(struct target *t, size_t off)
+{
+	unsigned char b;
+	struct iovec l = { &b, 1 }, r = { t->base + off, 1 };
+
+	assert_int_equal(process_vm_readv(t->pid, &l, 1, &r, 1, 0), 1);
+	return b;
+}
+
+/* A field of the caller's smaps entry for the VMA starting at @addr. */
+static long smaps_kb(void *addr, const char *key)
+{
+	char line[256], want[32];
+	long val = -1, v;
+	int in = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	assert_non_null(f);
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
+	while (fgets(line, sizeof(line), f)) {
+		if (strchr(line, '-') && strchr(line, ' ') &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			if (in)
+				break;
+			in = !strncmp(line, want, strlen(want));
+			continue;
+		}
+		if (in && sscanf(line, "%*[^:]:%ld", &v) == 1 &&
+		    !strncmp(line, key, strlen(key)) && line[strlen(key)] == ':') {
+			val = v;
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+/* The permissions column of the caller's maps line for @addr. */
+static void maps_perms(void *addr, char perms[5])
+{
+	unsigned long lo, hi;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	assert_non_null(f);
+	strcpy(perms, "????");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 &&
+		    lo <= (unsigned long)addr && (unsigned long)addr < hi)
+			break;
+	fclose(f);
+}
+
+/* Write a sysctl without a shell (which may not start under the value). */
+static void sysctl_set(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, val, strlen(val)), (ssize_t)strlen(val));
+	close(fd);
+}
+
+/* --- semantics -------------------------------------------------------- */
+
+static void test_cow_both_ways(void **state)
+{
+	struct target t;
+	size_t len = 64 * PAGE;
+	char *c;
+
+	(void)state;
+	target_start(&t, len, 0);
+	c = clone_of(&t, 0, len, NULL, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	expect_pattern_at(c, 0, len);
+	/* The caller's write stays in the caller. */
+	c[5] = 0x11;
+	assert_int_equal(peek(&t, 5), tgt_pattern(5));
+	/* The target's write stays in the target. */
+	target_write(&t, 7 * PAGE + 3, 0x22);
+	assert_int_equal((unsigned char)c[7 * PAGE + 3], tgt_pattern(7 * PAGE + 3));
+	assert_int_equal(peek(&t, 7 * PAGE + 3), 0x22);
+	expect_pattern_at(c + 8 * PAGE, 8 * PAGE, len - 8 * PAGE);
+	assert_int_equal(munmap(c, len), 0);
+	target_stop(&t);
+}
+
+/* len is rounded up to pages; the clone holds whole pages. */
+static void test_len_rounding(void **state)
+{
+	struct target t;
+	char *c;
+
+	(void)state;
+	target_start(&t, 4 * PAGE, 0);
+	c = clone_of(&t, PAGE, PAGE + 1, NULL, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	expect_pattern_at(c, PAGE, 2 * PAGE);
+	assert_int_equal(munmap(c, 2 * PAGE), 0);
+	target_stop(&t);
+}
+
+static void shared_case(unsigned int flags)
+{
+	struct target t;
+	size_t len = 16 * PAGE;
+	char *c;
+
+	target_start(&t, len, flags);
+	c = clone_of(&t, 0, len, NULL, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	expect_pattern_at(c, 0, len);
+	c[100] = 0x33;
+	assert_int_equal(peek(&t, 100), 0x33);
+	target_write(&t, 5 * PAGE, 0x44);
+	assert_int_equal((unsigned char)c[5 * PAGE], 0x44);
+	assert_int_equal(munmap(c, len), 0);
+	target_stop(&t);
+}
+
+static void test_shared_anon(void **state)
+{
+	(void)state;
+	shared_case(TGT_SHARED);
+}
+
+static void test_shared_memfd(void **state)
+{
+	(void)state;
+	shared_case(TGT_MEMFD);
+}
+
+static void test_shared_file(void **state)
+{
+	(void)state;
+	shared_case(TGT_FILE);
+}
+
+/* Private file: page-cache pages read in both, COW pages private. */
+static void test_private_file(void **state)
+{
+	struct target t;
+	size_t len = 16 * PAGE;
+	char *c;
+
+	(void)state;
+	target_start(&t, len, TGT_PRIVFILE);
+	target_write(&t, 3 * PAGE, 0x55);	/* one COW page in the target */
+	c = clone_of(&t, 0, len, NULL, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	assert_int_equal((unsigned char)c[3 * PAGE], 0x55);
+	expect_pattern_at(c + 4 * PAGE, 4 * PAGE, len - 4 * PAGE);
+	c[4 * PAGE] = 0x66;
+	assert_int_equal(peek(&t, 4 * PAGE), tgt_pattern(4 * PAGE));
+	target_write(&t, 3 * PAGE + 1, 0x77);
+	assert_int_equal((unsigned char)c[3 * PAGE + 1], tgt_pattern(3 * PAGE + 1));
+	assert_int_equal(munmap(c, len), 0);
+	target_stop(&t);
+}
+
+static void test_thp_aligned(void **state)
+{
+	struct target t;
+	size_t len = 4 * HPAGE;
+	char *c;
+
+	(void)state;
+	target_start(&t, len, TGT_THP);
+	if (proc_kb(t.pid, "smaps_rollup", "AnonHugePages") < 2048)
+		fail_msg("no THP in the target");
+	c = clone_of(&t, 0, len, NULL, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	assert_int_equal((uintptr_t)c % HPAGE, 0);
+	/* Shared as PMDs: the caller maps them huge, nothing was split. */
+	assert_true(smaps_kb(c, "AnonHugePages") >= 2048 * 3);
+	assert_true(proc_kb(t.pid, "smaps_rollup", "AnonHugePages") >= 2048 * 3);
+	expect_pattern_at(c, 0, len);
+	c[HPAGE + 5] = 0x12;	/* COW of a huge page: target unchanged */
+	assert_int_equal(peek(&t, HPAGE + 5), tgt_pattern(HPAGE + 5));
+	target_write(&t, 9, 0x13);
+	assert_int_equal((unsigned char)c[9], tgt_pattern(9));
+	assert_int_equal(munmap(c, len), 0);
+	target_stop(&t);
+}
+
+static void test_thp_misaligned(void **state)
+{
+	struct target t;
+	size_t len = 2 * HPAGE;
+	char *area, *c;
+
+	(void)state;
+	target_start(&t, len, TGT_THP);
+	area = mmap(NULL, len + 2 * HPAGE, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_ptr_not_equal(area, MAP_FAILED);
+	/* A destination 4 KiB off the source's PMD alignment. */
+	c = (char *)(((uintptr_t)area + HPAGE - 1) & ~(HPAGE - 1)) + PAGE;
+	assert_ptr_equal(clone_of(&t, 0, len, c, VMXFER_CLONE_FIXED), c);
+	expect_pattern_at(c, 0, len);
+	/* Part of a THP: [HPAGE/2, HPAGE/2 + HPAGE) covers two halves. */
+	assert_int_equal(munmap(c, len), 0);
+	c = clone_of(&t, HPAGE / 2, HPAGE, NULL, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	expect_pattern_at(c, HPAGE / 2, HPAGE);
+	c[0] = 1;
+	assert_int_equal(peek(&t, HPAGE / 2), tgt_pattern(HPAGE / 2));
+	munmap(c, HPAGE);
+	munmap(area, len + 2 * HPAGE);
+	target_stop(&t);
+}
+
+static void test_swapped_out(void **state)
+{
+	struct target t;
+	size_t len = 16UL << 20;
+	long in0, in1, swap;
+	char *c;
+
+	(void)state;
+	target_start(&t, len, 0);
+	target_pageout(&t);
+	swap = proc_kb(t.pid, "status", "VmSwap");
+	if (swap < 8192)
+		fail_msg("target not swapped out (VmSwap %ld kB)", swap);
+	in0 = test_vmstat("pswpin");
+	c = clone_of(&t, 0, len, NULL, 0);
+	in1 = test_vmstat("pswpin");
+	assert_ptr_not_equal(c, MAP_FAILED);
+	/* No swap-in happened for the clone: entries were duplicated. */
+	assert_int_equal(in1, in0);
+	assert_true(smaps_kb(c, "Swap") >= swap - 64);
+	expect_pattern_at(c, 0, len);	/* swaps in now, in the caller */
+	c[0] = 9;
+	assert_int_equal(peek(&t, 0), tgt_pattern(0));
+	assert_int_equal(munmap(c, len), 0);
+	target_stop(&t);
+}
+
+/* --- placement -------------------------------------------------------- */
+
+/*
+ * Each clone takes its own range of the target: the same pages may not be
+ * mapped twice in the caller (see test_clone_twice).
+ */
+static void test_placement(void **state)
+{
+	struct target t;
+	size_t len = 8 * PAGE;
+	char *area, *c;
+
+	(void)state;
+	target_start(&t, 8 * len, 0);
+	area = mmap(NULL, 4 * len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_ptr_not_equal(area, MAP_FAILED);
+	memset(area, 'X', 4 * len);
+
+	/* FIXED replaces what is there. */
+	assert_ptr_equal(clone_of(&t, 0, len, area + len, VMXFER_CLONE_FIXED),
+			 area + len);
+	expect_pattern_at(area + len, 0, len);
+	assert_int_equal(area[len - 1], 'X');
+	assert_int_equal(area[2 * len], 'X');
+
+	/* FIXED_NOREPLACE: EEXIST over a mapping, nothing changed ... */
+	assert_ptr_equal(clone_of(&t, len, len, area + 2 * len,
+				  VMXFER_CLONE_FIXED_NOREPLACE), MAP_FAILED);
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(area[2 * len], 'X');
+	/* ... and exactly there over a hole. */
+	assert_int_equal(munmap(area + 3 * len, len), 0);
+	assert_ptr_equal(clone_of(&t, len, len, area + 3 * len,
+				  VMXFER_CLONE_FIXED_NOREPLACE), area + 3 * len);
+	expect_pattern_at(area + 3 * len, len, len);
+
+	/* A free hint is taken; NULL lets the kernel choose. */
+	assert_int_equal(munmap(area, len), 0);
+	assert_ptr_equal(clone_of(&t, 2 * len, len, area, 0), area);
+	expect_pattern_at(area, 2 * len, len);
+	c = clone_of(&t, 3 * len, len, NULL, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	expect_pattern_at(c, 3 * len, len);
+	/* A hint over a mapping is only a hint. */
+	c = clone_of(&t, 4 * len, len, area + 2 * len, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	assert_ptr_not_equal(c, area + 2 * len);
+	assert_int_equal(area[2 * len], 'X');
+
+	/* Unaligned fixed address, both fixed flags: EINVAL. */
+	assert_ptr_equal(clone_of(&t, 5 * len, len, area + 1,
+				  VMXFER_CLONE_FIXED), MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	assert_ptr_equal(clone_of(&t, 5 * len, len, area, VMXFER_CLONE_FIXED |
+				  VMXFER_CLONE_FIXED_NOREPLACE), MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	target_stop(&t);
+}
+
+/* --- ranges ------------------------------------------------------------ */
+
+static void test_multi_vma(void **state)
+{
+	struct target t;
+	size_t len = 12 * PAGE;
+	char perms[5], *c;
+
+	(void)state;
+	target_start(&t, len, 0);
+	target_protect(&t, 4 * PAGE, 4 * PAGE);	/* rw | r | rw */
+	c = clone_of(&t, 0, len, NULL, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	expect_pattern_at(c, 0, len);
+	maps_perms(c, perms);
+	assert_string_equal(perms, "rw-p");
+	maps_perms(c + 5 * PAGE, perms);
+	assert_string_equal(perms, "r--p");
+	maps_perms(c + 9 * PAGE, perms);
+	assert_string_equal(perms, "rw-p");
+	c[9 * PAGE] = 1;
+	assert_int_equal(munmap(c, len), 0);
+	target_stop(&t);
+}
+
+static void test_hole(void **state)
+{
+	struct target t;
+	size_t len = 8 * PAGE;
+	char *probe;
+
+	(void)state;
+	target_start(&t, len, 0);
+	target_hole(&t, 3 * PAGE);
+	/* The first free area the kernel would hand out stays free. */
+	probe = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(probe, len);
+	assert_ptr_equal(clone_of(&t, 0, len, NULL, 0), MAP_FAILED);
+	assert_int_equal(errno, EFAULT);
+	assert_ptr_equal(clone_of(&t, 3 * PAGE, PAGE, NULL, 0), MAP_FAILED);
+	assert_int_equal(errno, EFAULT);
+	assert_ptr_equal(mmap(probe, len, PROT_NONE, MAP_PRIVATE |
+			      MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0), probe);
+	munmap(probe, len);
+	/* Either side of the hole is fine. */
+	probe = clone_of(&t, 4 * PAGE, 4 * PAGE, NULL, 0);
+	assert_ptr_not_equal(probe, MAP_FAILED);
+	expect_pattern_at(probe, 4 * PAGE, 4 * PAGE);
+	munmap(probe, 4 * PAGE);
+	target_stop(&t);
+}
+
+/* --- refusals ---------------------------------------------------------- */
+
+static void test_arguments(void **state)
+{
+	struct target t;
+	struct vmxfer_clone a;
+
+	(void)state;
+	target_start(&t, 4 * PAGE, 0);
+	assert_ptr_equal(clone_of(&t, 0, 0, NULL, 0), MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	assert_ptr_equal(clone_of(&t, 1, PAGE, NULL, 0), MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	for (unsigned int bit = 2; bit < 32; bit++) {
+		assert_ptr_equal(clone_of(&t, 0, PAGE, NULL, 1U << bit), MAP_FAILED);
+		assert_int_equal(errno, EINVAL);
+	}
+	assert_ptr_equal(vmxfer_clone(vfd, t.pidfd, (void *)-4096L, PAGE, NULL, 0),
+			 MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.pidfd = t.pidfd;
+	a.src = (uintptr_t)t.base;
+	a.len = PAGE;
+	a.__reserved = 1;
+	assert_int_equal(ioctl(vfd, VMXFER_IOC_CLONE, &a), -1);
+	assert_int_equal(errno, EINVAL);
+	/* Not a pidfd; a kernel thread (kthreadd); an exited target. */
+	assert_ptr_equal(vmxfer_clone(vfd, vfd, t.base, PAGE, NULL, 0), MAP_FAILED);
+	assert_int_equal(errno, EBADF);
+	{
+		int kfd = vmxfer_pidfd_open(2);
+
+		assert_true(kfd >= 0);
+		assert_ptr_equal(vmxfer_clone(vfd, kfd, t.base, PAGE, NULL, 0),
+				 MAP_FAILED);
+		assert_int_equal(errno, ESRCH);
+		close(kfd);
+	}
+	target_exit(&t);
+	assert_ptr_equal(clone_of(&t, 0, PAGE, NULL, 0), MAP_FAILED);
+	assert_int_equal(errno, ESRCH);
+	target_stop(&t);
+}
+
+/* Special mappings: the vdso (and vvar below it) are never duplicated. */
+static void test_refuse_special(void **state)
+{
+	struct target t;
+	unsigned long vdso = getauxval(AT_SYSINFO_EHDR);
+
+	(void)state;
+	target_start(&t, PAGE, 0);	/* fork keeps the vdso address */
+	assert_true(vdso != 0);
+	assert_ptr_equal(vmxfer_clone(vfd, t.pidfd, (void *)vdso, PAGE, NULL, 0),
+			 MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	assert_ptr_equal(vmxfer_clone(vfd, t.pidfd, (void *)(vdso - 4 * PAGE),
+				      PAGE, NULL, 0), MAP_FAILED);
+	assert_true(errno == EINVAL || errno == EFAULT);
+	target_stop(&t);
+}
+
+static void test_refuse_hugetlb(void **state)
+{
+	struct target t;
+
+	(void)state;
+	assert_int_equal(test_sh("echo 4 > /proc/sys/vm/nr_hugepages"), 0);
+	target_start(&t, HPAGE, TGT_HUGETLB);
+	assert_ptr_equal(clone_of(&t, 0, HPAGE, NULL, 0), MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	target_stop(&t);
+	test_sh("echo 0 > /proc/sys/vm/nr_hugepages");
+}
+
+static void test_refuse_pfnmap(void **state)
+{
+	struct target t;
+	char *m;
+
+	(void)state;
+	/* /dev/mem's first page is a VM_IO | VM_PFNMAP mapping. */
+	target_start(&t, PAGE, 0);
+	m = mmap(NULL, PAGE, PROT_READ, MAP_SHARED,
+		 open("/dev/mem", O_RDONLY), 0);
+	if (m == MAP_FAILED)
+		skip();
+	/* Our own PFNMAP mapping, cloned from ourselves. */
+	{
+		int self = vmxfer_pidfd_open(getpid());
+
+		assert_ptr_equal(vmxfer_clone(vfd, self, m, PAGE, NULL, 0),
+				 MAP_FAILED);
+		assert_int_equal(errno, EINVAL);
+		close(self);
+	}
+	munmap(m, PAGE);
+	target_stop(&t);
+}
+
+static void test_refuse_uffd(void **state)
+{
+	struct target t;
+
+	(void)state;
+	target_start(&t, 8 * PAGE, 0);
+	target_uffd(&t);
+	assert_ptr_equal(clone_of(&t, 0, 8 * PAGE, NULL, 0), MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	target_stop(&t);
+}
+
+static void test_refuse_pinned(void **state)
+{
+	struct target t;
+	char *c;
+
+	(void)state;
+	target_start(&t, 8 * PAGE, 0);
+	c = clone_of(&t, 0, 8 * PAGE, NULL, 0);	/* fine before pinning */
+	assert_ptr_not_equal(c, MAP_FAILED);
+	munmap(c, 8 * PAGE);
+	target_pin(&t);
+	assert_ptr_equal(clone_of(&t, 0, 8 * PAGE, NULL, 0), MAP_FAILED);
+	assert_int_equal(errno, EBUSY);
+	target_stop(&t);
+}
+
+/* The double-map rule: a fork child cloning pages it still shares COW. */
+static void test_double_map(void **state)
+{
+	size_t len = 8 * PAGE;
+	char *mine = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int self, st, parent_fd;
+	pid_t child;
+
+	(void)state;
+	memset(mine, 'm', len);
+	/* From oneself: never, anonymous pages would be mapped twice. */
+	self = vmxfer_pidfd_open(getpid());
+	assert_ptr_equal(vmxfer_clone(vfd, self, mine, len, NULL, 0), MAP_FAILED);
+	assert_int_equal(errno, EBUSY);
+	/* A shared mapping of oneself is fine: nothing anonymous in it. */
+	{
+		char *sh = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0), *c;
+
+		memset(sh, 's', len);
+		c = vmxfer_clone(vfd, self, sh, len, NULL, 0);
+		assert_ptr_not_equal(c, MAP_FAILED);
+		c[1] = 't';
+		assert_int_equal(sh[1], 't');
+		munmap(c, len);
+		munmap(sh, len);
+	}
+	close(self);
+
+	parent_fd = vmxfer_pidfd_open(getpid());
+	child = fork();
+	if (child == 0) {
+		char *c;
+
+		/* Shares mine's pages COW with the parent: refused. */
+		c = vmxfer_clone(vfd, parent_fd, mine, len, NULL, 0);
+		if (c != MAP_FAILED || errno != EBUSY)
+			_exit(1);
+		/* After writing its own copies, those pages are exclusive
+		 * here, but the parent's are still possibly shared: no. */
+		memset(mine, 'c', len);
+		c = vmxfer_clone(vfd, parent_fd, mine, len, NULL, 0);
+		if (c == MAP_FAILED)
+			_exit(errno == EBUSY ? 0 : 2);
+		/* If allowed, the pages must be the parent's, not ours. */
+		_exit(c[0] == 'm' ? 0 : 3);
+	}
+	assert_int_equal(waitpid(child, &st, 0), child);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	close(parent_fd);
+	munmap(mine, len);
+}
+
+/* An earlier clone's pages may not be cloned into the same caller again. */
+static void test_clone_twice(void **state)
+{
+	struct target t;
+	size_t len = 8 * PAGE;
+	char *a, *b;
+
+	(void)state;
+	target_start(&t, len, 0);
+	a = clone_of(&t, 0, len, NULL, 0);
+	assert_ptr_not_equal(a, MAP_FAILED);
+	b = clone_of(&t, 0, len, NULL, 0);
+	assert_ptr_equal(b, MAP_FAILED);
+	assert_int_equal(errno, EBUSY);
+	/* Once the first clone is gone, the range can be cloned again. */
+	munmap(a, len);
+	b = clone_of(&t, 0, len, NULL, 0);
+	if (b == MAP_FAILED)
+		assert_int_equal(errno, EBUSY);	/* pages stay non-exclusive */
+	else
+		expect_pattern_at(b, 0, len);
+	target_stop(&t);
+}
+
+/* --- security ----------------------------------------------------------- */
+
+struct perm_case {
+	pid_t pid;
+	int pidfd;
+	void *addr;
+};
+
+static int perm_probe(void *arg)
+{
+	struct perm_case *c = arg;
+	char buf[16];
+	struct iovec l = { buf, 16 }, r = { c->addr, 16 };
+	int v = vmxfer_open(), readv_errno = 0, clone_errno = 0;
+	char *m;
+
+	if (v < 0)
+		return 100;
+	if (process_vm_readv(c->pid, &l, 1, &r, 1, 0) != 16)
+		readv_errno = errno;
+	m = vmxfer_clone(v, c->pidfd, c->addr, PAGE, NULL, 0);
+	if (m == MAP_FAILED)
+		clone_errno = errno;
+	else if (memcmp(m, buf, 16))
+		return 101;
+	if (readv_errno != clone_errno)
+		return 102;
+	return clone_errno;
+}
+
+static int perm_own_child(void *arg)
+{
+	struct target t;
+	struct perm_case c;
+	int ret;
+
+	(void)arg;
+	target_start(&t, PAGE, 0);
+	c.pid = t.pid;
+	c.pidfd = t.pidfd;
+	c.addr = t.base;
+	ret = perm_probe(&c);
+	target_stop(&t);
+	return ret;
+}
+
+static pid_t spawn_as(uid_t uid, int euid0, char *page)
+{
+	int sync[2];
+	pid_t pid;
+	char x;
+
+	assert_int_equal(pipe(sync), 0);
+	pid = fork();
+	if (pid == 0) {
+		int bad = euid0 ? setresuid(uid, 0, 0)
+				: (setgid(uid) || setuid(uid) ||
+				   prctl(PR_SET_DUMPABLE, 1));
+
+		page[0] = 'q';	/* its own copy of the page */
+		if (bad || write(sync[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(sync[0], &x, 1), 1);
+	close(sync[0]);
+	close(sync[1]);
+	return pid;
+}
+
+static void test_permissions(void **state)
+{
+	char *page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct perm_case c = { .addr = page };
+	struct { uid_t uid; int euid0; } who[] = {
+		{ 0, 0 }, { TEST_UID_MEMBER, 0 }, { TEST_UID_OTHER, 1 },
+	};
+
+	(void)state;
+	assert_int_equal(chmod(VMXFER_DEVICE_PATH, 0666), 0);
+	assert_int_equal(test_as_user(TEST_UID_OTHER, perm_own_child, NULL), 0);
+	for (size_t i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
+		c.pid = spawn_as(who[i].uid, who[i].euid0, page);
+		c.pidfd = vmxfer_pidfd_open(c.pid);
+		assert_int_equal(test_as_user(TEST_UID_OTHER, perm_probe, &c),
+				 EPERM);
+		kill(c.pid, SIGKILL);
+		waitpid(c.pid, NULL, 0);
+		close(c.pidfd);
+	}
+	assert_int_equal(chmod(VMXFER_DEVICE_PATH, 0600), 0);
+	munmap(page, PAGE);
+}
+
+/* --- an ordinary mapping ------------------------------------------------ */
+
+static void test_ordinary_mapping(void **state)
+{
+	struct target t;
+	size_t len = 32 * PAGE;
+	char *c, *m;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	target_start(&t, len, 0);
+	target_mlock(&t);
+	c = clone_of(&t, 0, len, NULL, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	/* mlock state is not inherited. */
+	assert_int_equal(smaps_kb(c, "Locked"), 0);
+	/* mprotect, madvise, fork, mremap, munmap all work on it. */
+	assert_int_equal(mprotect(c, PAGE, PROT_READ), 0);
+	assert_int_equal(mprotect(c, PAGE, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(madvise(c + 30 * PAGE, 2 * PAGE, MADV_DONTNEED), 0);
+	assert_int_equal(c[30 * PAGE], 0);
+	pid = fork();
+	if (pid == 0) {
+		c[0] = 'f';
+		_exit((unsigned char)c[PAGE] == tgt_pattern(PAGE) ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal((unsigned char)c[0], tgt_pattern(0));
+	m = mremap(c, len, 2 * len, MREMAP_MAYMOVE);
+	assert_ptr_not_equal(m, MAP_FAILED);
+	expect_pattern_at(m + PAGE, PAGE, 29 * PAGE);
+	assert_int_equal(munmap(m, 2 * len), 0);
+	assert_int_equal(peek(&t, PAGE), tgt_pattern(PAGE));
+	target_stop(&t);
+}
+
+/* Charged to the caller: commit (VM_ACCOUNT), RLIMIT_AS, max_map_count. */
+static void test_accounting(void **state)
+{
+	struct target t;
+	size_t len = 64UL << 20;
+	long before, after;
+	char *c;
+
+	(void)state;
+	target_start(&t, len, TGT_NOFILL);
+	before = test_meminfo("Committed_AS");
+	c = clone_of(&t, 0, len, NULL, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	after = test_meminfo("Committed_AS");
+	assert_true(after - before >= 60 * 1024);
+	munmap(c, len);
+
+	/* RLIMIT_AS with room for half the clone only. */
+	{
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			struct rlimit l2;
+			char *x;
+
+			l2.rlim_cur = (unsigned long)proc_kb(getpid(), "status",
+							     "VmSize") * 1024 + len / 2;
+			l2.rlim_max = RLIM_INFINITY;
+			if (setrlimit(RLIMIT_AS, &l2))
+				_exit(3);
+			x = vmxfer_clone(vfd, t.pidfd, t.base, len, NULL, 0);
+			_exit(x == MAP_FAILED && errno == ENOMEM ? 0 : 1);
+		}
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+
+	/* max_map_count: no room for one more VMA. */
+	{
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			sysctl_set("/proc/sys/vm/max_map_count", "10");
+			_exit(vmxfer_clone(vfd, t.pidfd, t.base, len, NULL, 0) ==
+			      MAP_FAILED && errno == ENOMEM ? 0 : 1);
+		}
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		sysctl_set("/proc/sys/vm/max_map_count", "65530");
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	target_stop(&t);
+}
+
+/* --- leaks and races ---------------------------------------------------- */
+
+static void clone_cycles(size_t len, int cycles, unsigned int flags)
+{
+	struct target t;
+
+	target_start(&t, len, flags);
+	for (int i = 0; i < cycles; i++) {
+		char *c = clone_of(&t, 0, len, NULL, 0);
+
+		assert_ptr_not_equal(c, MAP_FAILED);
+		if (i % 10 == 0)
+			c[(size_t)i * PAGE % len] = 1;	/* a COW break now and then */
+		assert_int_equal(munmap(c, len), 0);
+	}
+	target_stop(&t);
+}
+
+static void test_baseline_1000_cycles(void **state)
+{
+	long anon0, pt0, free0, anon1, pt1, free1;
+
+	(void)state;
+	clone_cycles(4UL << 20, 20, 0);	/* warm slab, pcp and THP caches */
+	clone_cycles(8UL << 20, 20, TGT_THP);
+	test_sh("echo 3 > /proc/sys/vm/drop_caches");
+	anon0 = test_meminfo("AnonPages");
+	pt0 = test_meminfo("PageTables");
+	free0 = test_meminfo("MemFree");
+
+	clone_cycles(4UL << 20, 500, 0);
+	clone_cycles(8UL << 20, 500, TGT_THP);
+
+	test_sh("echo 3 > /proc/sys/vm/drop_caches");
+	anon1 = test_meminfo("AnonPages");
+	pt1 = test_meminfo("PageTables");
+	free1 = test_meminfo("MemFree");
+	printf("# AnonPages %ld -> %ld kB, PageTables %ld -> %ld kB, MemFree %ld -> %ld kB\n",
+	       anon0, anon1, pt0, pt1, free0, free1);
+	assert_true(labs(anon1 - anon0) < 1024);
+	assert_true(labs(pt1 - pt0) < 256);
+	assert_true(free0 - free1 < 8192);
+}
+
+/* The target munmaps, mprotects, forks and writes all the while. */
+static void test_concurrent_target(void **state)
+{
+	struct target t;
+	size_t len = 256 * PAGE;
+	int ok = 0, failed = 0;
+
+	(void)state;
+	target_start(&t, len, 0);
+	target_chaos(&t);
+	for (int i = 0; i < 300; i++) {
+		char *c = clone_of(&t, 0, len, NULL, 0);
+
+		if (c == MAP_FAILED) {
+			/* A hole at that instant, or a page migrating. */
+			if (errno != EFAULT && errno != EAGAIN)
+				fail_msg("clone %d: %s", i, strerror(errno));
+			failed++;
+			continue;
+		}
+		for (size_t off = 0; off < len; off += PAGE)
+			(void)*(volatile char *)(c + off);
+		assert_int_equal(munmap(c, len), 0);
+		ok++;
+	}
+	printf("# %d clones succeeded, %d failed cleanly\n", ok, failed);
+	assert_true(ok > 0);
+	/* And a target killed in the middle of it all. */
+	kill(t.pid, SIGKILL);
+	for (int i = 0; i < 50; i++) {
+		char *c = clone_of(&t, 0, len, NULL, 0);
+
+		if (c != MAP_FAILED)
+			munmap(c, len);
+		else
+			assert_true(errno == ESRCH || errno == EFAULT ||
+				    errno == EAGAIN);
+	}
+	target_stop(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cow_both_ways),
+		cmocka_unit_test(test_len_rounding),
+		cmocka_unit_test(test_shared_anon),
+		cmocka_unit_test(test_shared_memfd),
+		cmocka_unit_test(test_shared_file),
+		cmocka_unit_test(test_private_file),
+		cmocka_unit_test(test_thp_aligned),
+		cmocka_unit_test(test_thp_misaligned),
+		cmocka_unit_test(test_swapped_out),
+		cmocka_unit_test(test_placement),
+		cmocka_unit_test(test_multi_vma),
+		cmocka_unit_test(test_hole),
+		cmocka_unit_test(test_arguments),
+		cmocka_unit_test(test_refuse_special),
+		cmocka_unit_test(test_refuse_hugetlb),
+		cmocka_unit_test(test_refuse_pfnmap),
+		cmocka_unit_test(test_refuse_uffd),
+		cmocka_unit_test(test_refuse_pinned),
+		cmocka_unit_test(test_double_map),
+		cmocka_unit_test(test_clone_twice),
+		cmocka_unit_test(test_permissions),
+		cmocka_unit_test(test_ordinary_mapping),
+		cmocka_unit_test(test_accounting),
+		cmocka_unit_test(test_baseline_1000_cycles),
+		cmocka_unit_test(test_concurrent_target),
+	};
+
+	return cmocka_run_group_tests_name("clone", tests, setup, teardown);
+}
