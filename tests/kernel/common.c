@@ -102,6 +102,27 @@ static long read_key(const char *path, const char *key)
 	return val;
 }
 
+void test_settle(void)
+{
+	test_sh("echo 3 > /proc/sys/vm/drop_caches; "
+		"echo 1 > /sys/block/zram0/compact 2>/dev/null");
+}
+
+long test_settled_free(void)
+{
+	long best = 0, v;
+
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			usleep(250 * 1000);
+		test_settle();
+		v = test_meminfo("MemFree");
+		if (v > best)
+			best = v;
+	}
+	return best;
+}
+
 long test_meminfo(const char *key)
 {
 	return read_key("/proc/meminfo", key);

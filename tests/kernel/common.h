@@ -32,6 +32,18 @@ int test_as_user(uid_t uid, int (*fn)(void *arg), void *arg);
 /* rmmod vmxfer, then insmod $VMXFER_KO with params (may be NULL). */
 void test_reload(const char *params);
 
+/*
+ * Let memory counters settle before a leak comparison: drop clean caches
+ * and compact zram (swapped pages freed since keep its pool otherwise).
+ */
+void test_settle(void);
+
+/*
+ * MemFree once it has settled: the highest of a few readings a little apart
+ * (deferred frees -- RCU, THP split queues, zram -- land late).
+ */
+long test_settled_free(void);
+
 /* A value from /proc/meminfo or /proc/vmstat, -1 if absent. */
 long test_meminfo(const char *key);
 long test_vmstat(const char *key);

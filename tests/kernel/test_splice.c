@@ -711,15 +711,15 @@ static void test_baseline_1000_cycles(void **state)
 
 	(void)state;
 	splice_cycles(8UL << 20, 50);	/* warm slab and pipe caches */
-	test_sh("echo 3 > /proc/sys/vm/drop_caches");
+	test_settle();
 	anon0 = test_meminfo("AnonPages");
-	free0 = test_meminfo("MemFree");
+	free0 = test_settled_free();
 
 	splice_cycles(64UL << 20, 1000);
 
-	test_sh("echo 3 > /proc/sys/vm/drop_caches");
+	test_settle();
 	anon1 = test_meminfo("AnonPages");
-	free1 = test_meminfo("MemFree");
+	free1 = test_settled_free();
 	printf("# AnonPages %ld -> %ld kB, MemFree %ld -> %ld kB\n", anon0,
 	       anon1, free0, free1);
 	assert_true(labs(anon1 - anon0) < 2048);

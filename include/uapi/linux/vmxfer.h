@@ -123,11 +123,63 @@ struct vmxfer_symbol {
 
 /*
  * VMXFER_IOC_CLONE - map [src, src + len) of the target into the caller,
- * fork-style (copy-on-write for private memory, shared stays shared).
- * Reserved; see vmxfer_info.features for availability.
+ * as fork() would give it to a child (process_vm_mmap).
  *
- * Errors: EOPNOTSUPP (not available on this kernel), EINVAL (flags,
- * alignment, len 0), EBADF, ESRCH, EPERM, EFAULT, ENOMEM, EEXIST.
+ * in:  size, flags, pidfd, src (page aligned, not 0), len (bytes, rounded
+ *      up to pages, not 0), dst (with VMXFER_CLONE_FIXED or _NOREPLACE the
+ *      exact, page-aligned address; otherwise a hint, 0 for none).
+ * out: dst, the address of the new mapping in the caller.
+ *
+ * Semantics:
+ *  - Every mapping of the target in the range becomes a mapping of the
+ *    caller with the same protections and kind: private anonymous and
+ *    private file pages are copy-on-write between the two processes (a
+ *    write on either side is invisible to the other); MAP_SHARED mappings
+ *    (shared anonymous, shmem, memfd, files) stay shared with the target.
+ *  - Only page-table entries are copied, as fork() copies them: no data
+ *    page is copied, read or faulted in.  A swapped-out page stays in swap
+ *    (its entry is duplicated; no swap-in).  A fully covered anonymous THP
+ *    is shared as a huge page when the source and destination are equally
+ *    aligned (without FIXED, the address is chosen so); a partly covered or
+ *    misaligned one is split in the target first.  Shared mappings are
+ *    filled on fault from the page cache, with the same pages.
+ *  - The new mapping is an ordinary mapping of the caller (munmap,
+ *    mprotect, mremap, madvise, fork work on it).  It is not mlocked, has
+ *    no userfaultfd registration, no KSM merging, no NUMA policy, does not
+ *    grow down, and is soft-dirty.  It is charged to the caller like an
+ *    mmap(): commit charge (VM_ACCOUNT), RLIMIT_AS, vm.max_map_count.
+ *  - The double-map rule: an anonymous page is never mapped twice in one
+ *    process.  Pages that may already be mapped in the caller -- any
+ *    anonymous page when the target is the caller itself, and pages not
+ *    exclusively owned by the target when the caller shares its anonymous
+ *    memory history (a fork parent or child, or a process holding an
+ *    earlier clone of them) -- make the call fail with EBUSY.  No private
+ *    copies are made.
+ *  - The clone is a snapshot at one instant of the target: both mmap locks
+ *    are held for the whole operation.
+ *
+ * Errors (on any error, neither process's mappings or data changed, except
+ * that the target's pages may have been write-protected or a THP split, and
+ * that VMXFER_CLONE_FIXED may have unmapped the destination range when the
+ * failure (ENOMEM, EAGAIN) came after it, as for mmap(MAP_FIXED)):
+ *  EOPNOTSUPP  not available on this kernel.
+ *  EINVAL      unknown flags, both FIXED flags, reserved field set, len 0,
+ *              src 0 or unaligned, a range beyond the address space, an
+ *              unaligned fixed dst, a FIXED dst overlapping the source when
+ *              cloning from oneself; or a mapping that cannot be cloned:
+ *              hugetlb, VM_IO, VM_PFNMAP, VM_MIXEDMAP, VM_DONTEXPAND, DAX,
+ *              special mappings (vdso, vvar, uprobes) and other mappings with
+ *              driver open/close hooks (SysV shm), userfaultfd-registered.
+ *  EFAULT      a hole in the source range; a bad argument pointer.
+ *  EBUSY       the double-map rule (above); a DMA-pinned page (e.g. an
+ *              io_uring fixed buffer, RDMA); a KSM page; a device-private or
+ *              device-exclusive page.
+ *  EIO         a page of the range is lost (hardware poison, swap-in error).
+ *  EAGAIN      a page stayed under migration through repeated retries.
+ *  ENOMEM      out of memory, commit charge, RLIMIT_AS, vm.max_map_count, or
+ *              no room for the destination.
+ *  EEXIST      VMXFER_CLONE_FIXED_NOREPLACE and something is mapped there.
+ *  EBADF, ESRCH, EPERM, EINTR  as for every remote operation.
  */
 #define VMXFER_CLONE_FIXED		(1U << 0) /* exactly at dst, replace */
 #define VMXFER_CLONE_FIXED_NOREPLACE	(1U << 1) /* exactly at dst, EEXIST */
