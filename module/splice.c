@@ -31,7 +31,11 @@
 /* Pages taken per get_user_pages_remote() call. */
 #define VMXFER_SPLICE_BATCH	16
 
-/* The target's pages: never stolen (try_steal unset), released by put_page. */
+/*
+ * The target's pages: never stolen (try_steal unset), released by put_page.
+ * Buffers get no flags: in particular never PIPE_BUF_FLAG_CAN_MERGE, or a
+ * later write(2) to the pipe would land in the target's page.
+ */
 static const struct pipe_buf_operations vmxfer_splice_buf_ops = {
 	.release = generic_pipe_buf_release,
 	.get = generic_pipe_buf_get,

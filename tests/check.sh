@@ -20,7 +20,7 @@ trap 'rm -rf "$log"' EXIT
 tally() {
 	local file=$1 rc=$2 name=$3 p f
 	read -r p f < <(grep -E '[0-9]+ passed, [0-9]+ failed' "$file" | tail -n 1 |
-		sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\1 \2/')
+		sed -E 's/^(.*[^0-9])?([0-9]+) passed, ([0-9]+) failed.*/\2 \3/')
 	if [ -z "${p:-}" ]; then p=0; f=1; fi
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 	echo "check: $name: $p passed, $f failed"
