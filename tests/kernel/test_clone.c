@@ -305,6 +305,37 @@ static void test_swapped_out(void **state)
 	target_stop(&t);
 }
 
+/* The target exits right after the clone: the clone stays valid. */
+static void test_target_exits(void **state)
+{
+	static const unsigned int kinds[] = { 0, TGT_THP, TGT_SHARED };
+	size_t len = 4UL << 20;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		struct target t;
+		char *c;
+
+		target_start(&t, len, kinds[k]);
+		if (kinds[k] == 0)
+			target_pageout(&t);	/* half of it from swap */
+		c = clone_of(&t, 0, len, NULL, 0);
+		assert_ptr_not_equal(c, MAP_FAILED);
+		target_stop(&t);
+		/* Memory pressure: freed pages would be reused at once. */
+		{
+			char *junk = mmap(NULL, 64UL << 20, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			memset(junk, 0x5a, 64UL << 20);
+			munmap(junk, 64UL << 20);
+		}
+		expect_pattern_at(c, 0, len);
+		memset(c, 0, len);
+		assert_int_equal(munmap(c, len), 0);
+	}
+}
+
 /* --- placement -------------------------------------------------------- */
 
 /*
@@ -923,6 +954,7 @@ int main(void)
 		cmocka_unit_test(test_thp_aligned),
 		cmocka_unit_test(test_thp_misaligned),
 		cmocka_unit_test(test_swapped_out),
+		cmocka_unit_test(test_target_exits),
 		cmocka_unit_test(test_placement),
 		cmocka_unit_test(test_multi_vma),
 		cmocka_unit_test(test_hole),
