@@ -16,5 +16,8 @@ run vmxfer-ctl status || true
 run vmxfer-ctl load
 run vmxfer-ctl status >/dev/null && echo "loaded again"
 
+say "A process's buffer cloned into another: copy-on-write both ways"
+demo-clone.sh
+
 say "Zero-copy process dumps"
 demo-splice.sh

@@ -8,4 +8,5 @@ line=${1:-6.12}
 make -s userspace
 exec tests/vm/run --kernel "$line" --file build/tools/vmxfer-ctl \
 	--file build/tools/vmxfer-demo-target --file tests/demo-splice.sh \
+	--file build/tools/vmxfer-demo-clone --file tests/demo-clone.sh \
 	-- tests/demo-guest.sh

@@ -19,6 +19,7 @@
 #include <vmxfer.h>
 #include "diag.h"
 #include "dump.h"
+#include "peek.h"
 #include "status.h"
 
 #ifndef VMXFER_VERSION
@@ -344,6 +345,13 @@ static int cmd_undump(const struct subcmd *sc, int argc, char **argv)
 	return run_dump_cmd(sc, argc, argv, vx_undump_main);
 }
 
+/* ---- peek (peek.c) ------------------------------------------------------- */
+
+static int cmd_peek(const struct subcmd *sc, int argc, char **argv)
+{
+	return run_dump_cmd(sc, argc, argv, vx_peek_main);
+}
+
 /* ---- help ------------------------------------------------------------------ */
 
 static void usage(FILE *f)
@@ -352,7 +360,7 @@ static void usage(FILE *f)
 
 	fprintf(f, "Usage: %s [-v] [--help] [--version] COMMAND [ARGS...]\n\n"
 		   "Inspect, load and unload the vmxfer kernel module (%s);\n"
-		   "dump a process's memory through it.\n\n"
+		   "dump or peek at a process's memory through it.\n\n"
 		   "Commands:\n", prog, VMXFER_DEVICE_PATH);
 	for (sc = subcmds; sc->name; sc++)
 		fprintf(f, "  %-8s %s\n", sc->name, sc->summary);
@@ -381,7 +389,7 @@ static int cmd_help(const struct subcmd *sc, int argc, char **argv)
 	return 0;
 }
 
-/* Subcommands; later ones (peek) get a row here. */
+/* Subcommands. */
 static const struct subcmd subcmds[] = {
 	{ "status", cmd_status, "[--json]",
 	  "Show whether the module is loaded, the device usable, and which operations work",
@@ -418,6 +426,21 @@ static const struct subcmd subcmds[] = {
 	  "                 (process_vm_readv; the process must not have changed)\n"
 	  "  -q             print nothing when valid\n\n"
 	  "Exit status: 0 valid, 1 invalid (the reason is printed), 2 usage error.\n" },
+	{ "peek", cmd_peek, "--pid PID [-o FILE|-] [--hexdump] ADDR LEN",
+	  "Show a process's memory, zero-copy (VMXFER_IOC_CLONE)",
+	  "  --pid PID      the process (needs ptrace access to it: root or its owner)\n"
+	  "  ADDR           start address, hex ('0x' optional), any alignment\n"
+	  "  LEN            bytes: decimal, or hex with 0x; suffix k, m or g for KiB,\n"
+	  "                 MiB, GiB\n"
+	  "  -o FILE        write to FILE (mode 0600); '-' (default) is stdout, which\n"
+	  "                 must not be a terminal unless --hexdump is given\n"
+	  "  -x, --hexdump  an xxd-style dump (address, 16 bytes, ASCII) instead of\n"
+	  "                 the raw bytes\n\n"
+	  "The pages holding [ADDR, ADDR+LEN) are mapped into vmxfer-ctl copy-on-write,\n"
+	  "as fork(2) would (no data copied; the process is not stopped), and exactly\n"
+	  "LEN bytes from ADDR are written out.  The range must be mapped and readable\n"
+	  "in PID, with no hole, and not be hugetlb, device or special memory.\n\n"
+	  "Exit status: 0 written, 1 failure (the reason is printed), 2 usage error.\n" },
 	{ "help", cmd_help, "[COMMAND]",
 	  "Show help for vmxfer-ctl or one command",
 	  "" },

@@ -140,6 +140,25 @@ static void test_dump_undump_cli(void **state)
 	assert_contains("INVALID: truncated");
 }
 
+static void test_peek_cli(void **state)
+{
+	(void)state;
+	assert_int_equal(run("peek", "--help", NULL), 0);
+	assert_contains("Usage: vmxfer-ctl peek");
+	assert_contains("--hexdump");
+	assert_int_equal(run("help", "peek", NULL), 0);
+	assert_contains("VMXFER_IOC_CLONE");
+	assert_int_equal(run("--help", NULL), 0);
+	assert_contains("peek");
+	assert_int_equal(run("peek", NULL), 2);
+	assert_contains("--pid is required");
+	assert_contains("Usage: vmxfer-ctl peek");
+	assert_int_equal(run("peek", "--pid", "1", "zz", "1", NULL), 2);
+	assert_contains("bad address");
+	assert_int_equal(run("peek", "--pid", "1", "1000", "0", NULL), 2);
+	assert_contains("bad length");
+}
+
 static void test_status_json_shape(void **state)
 {
 	int rc;
@@ -161,6 +180,7 @@ int main(void)
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_subcommand_help),
 		cmocka_unit_test(test_dump_undump_cli),
+		cmocka_unit_test(test_peek_cli),
 		cmocka_unit_test(test_status_json_shape),
 	};
 
