@@ -30,6 +30,7 @@
 
 #include <vmxfer.h>
 #include "dump.h"
+#include "ctlutil.h"
 #include "dumpfmt.h"
 
 #define EXIT_USAGE	2
@@ -487,7 +488,6 @@ int vx_dump_main(const char *p, int argc, char **argv)
 	int *used = NULL;
 	const char *output = "-", *how;
 	struct out o = { .pfd = { -1, -1 }, .fd = -1 };
-	struct vmxfer_info info;
 	int incremental = 0, vfd = -1, pidfd = -1, rc = 1, incomplete = 0;
 	unsigned char hdr[VXD_HDR_SIZE], rec[VXD_REC_SIZE],
 		      trl[VXD_REC_SIZE + VXD_TRAILER_SIZE];
@@ -549,27 +549,9 @@ int vx_dump_main(const char *p, int argc, char **argv)
 		err("no such process %d", (int)pid);
 		goto out;
 	}
-	vfd = vmxfer_open();
-	if (vfd < 0) {
-		if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
-			err("%s: the vmxfer module is not loaded (load it with "
-			    "'vmxfer-ctl load')", VMXFER_DEVICE_PATH);
-		else if (errno == EACCES)
-			err("%s: permission denied (add yourself to group vmxfer, "
-			    "or run as root)", VMXFER_DEVICE_PATH);
-		else
-			err("%s: %s", VMXFER_DEVICE_PATH, strerror(errno));
+	vfd = vx_open_for(prog, VMXFER_FEAT_SPLICE, "splice");
+	if (vfd < 0)
 		goto out;
-	}
-	if (vmxfer_info(vfd, &info)) {
-		err("VMXFER_IOC_INFO: %s", strerror(errno));
-		goto out;
-	}
-	if (!(info.features & VMXFER_FEAT_SPLICE)) {
-		err("splice is not available with this module on this kernel "
-		    "(%s); 'vmxfer-ctl status' says why", info.kernel_release);
-		goto out;
-	}
 	pidfd = vmxfer_pidfd_open(pid);
 	if (pidfd < 0) {
 		explain_target_errno(errno, pid, "pidfd_open");

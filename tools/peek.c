@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 
 #include <vmxfer.h>
+#include "ctlutil.h"
 #include "peek.h"
 
 #define EXIT_USAGE	2
@@ -305,7 +306,6 @@ int vx_peek_main(const char *p, int argc, char **argv)
 {
 	struct vx_peek_args a;
 	struct vx_peek_span s;
-	struct vmxfer_info info;
 	char e[256], *c = MAP_FAILED;
 	int vfd = -1, pidfd = -1, fd = -1, rc = 1, tries = 0;
 	uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -329,27 +329,9 @@ int vx_peek_main(const char *p, int argc, char **argv)
 		fd = 1;
 	}
 
-	vfd = vmxfer_open();
-	if (vfd < 0) {
-		if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
-			err("%s: the vmxfer module is not loaded (load it with "
-			    "'vmxfer-ctl load')", VMXFER_DEVICE_PATH);
-		else if (errno == EACCES)
-			err("%s: permission denied (add yourself to group vmxfer, "
-			    "or run as root)", VMXFER_DEVICE_PATH);
-		else
-			err("%s: %s", VMXFER_DEVICE_PATH, strerror(errno));
+	vfd = vx_open_for("vmxfer-ctl: peek", VMXFER_FEAT_CLONE, "clone");
+	if (vfd < 0)
 		goto out;
-	}
-	if (vmxfer_info(vfd, &info)) {
-		err("VMXFER_IOC_INFO: %s", strerror(errno));
-		goto out;
-	}
-	if (!(info.features & VMXFER_FEAT_CLONE)) {
-		err("clone is not available with this module on this kernel (%s); "
-		    "'vmxfer-ctl status' says why", info.kernel_release);
-		goto out;
-	}
 	pidfd = vmxfer_pidfd_open(a.pid);
 	if (pidfd < 0) {
 		if (errno == ESRCH)

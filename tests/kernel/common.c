@@ -28,6 +28,45 @@ int test_open(void)
 	return fd;
 }
 
+int test_open_for(uint64_t feature)
+{
+	struct vmxfer_info info;
+	int fd = vmxfer_open();
+
+	if (fd < 0 || vmxfer_info(fd, &info) || !(info.features & feature)) {
+		fprintf(stderr, "operation %#llx unavailable on this kernel\n",
+			(unsigned long long)feature);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+pid_t test_spawn_as(uid_t uid, int euid0)
+{
+	int sync[2];
+	pid_t pid;
+	char x;
+
+	assert_int_equal(pipe(sync), 0);
+	pid = fork();
+	if (pid == 0) {
+		int bad = euid0 ? setresuid(uid, 0, 0)
+				: (setgid(uid) || setuid(uid) ||
+				   prctl(PR_SET_DUMPABLE, 1));
+
+		if (bad || write(sync[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(sync[0], &x, 1), 1);
+	close(sync[0]);
+	close(sync[1]);
+	return pid;
+}
+
 int test_sh(const char *fmt, ...)
 {
 	char cmd[1024];

@@ -22,6 +22,15 @@
 /* vmxfer_open() or fail the test. */
 int test_open(void);
 
+/* Open /dev/vmxfer for an operation; -1 (said on stderr) if unavailable. */
+int test_open_for(uint64_t feature);
+
+/*
+ * A waiting process of @uid (dumpable, as after an exec) or, with @euid0,
+ * of real uid @uid running set-uid root.  The caller kills and reaps it.
+ */
+pid_t test_spawn_as(uid_t uid, int euid0);
+
 /* Run a shell command (printf-style); its exit status, -1 if it did not exit. */
 int test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -32,15 +32,9 @@ static int vfd;
 
 static int setup(void **state)
 {
-	struct vmxfer_info info;
-
 	(void)state;
-	vfd = test_open();
-	if (vmxfer_info(vfd, &info) || !(info.features & VMXFER_FEAT_CLONE)) {
-		fprintf(stderr, "clone unavailable on this kernel\n");
-		return -1;
-	}
-	return 0;
+	vfd = test_open_for(VMXFER_FEAT_CLONE);
+	return vfd < 0;
 }
 
 static int teardown(void **state)
@@ -703,31 +697,6 @@ static int perm_own_child(void *arg)
 	return ret;
 }
 
-static pid_t spawn_as(uid_t uid, int euid0, char *page)
-{
-	int sync[2];
-	pid_t pid;
-	char x;
-
-	assert_int_equal(pipe(sync), 0);
-	pid = fork();
-	if (pid == 0) {
-		int bad = euid0 ? setresuid(uid, 0, 0)
-				: (setgid(uid) || setuid(uid) ||
-				   prctl(PR_SET_DUMPABLE, 1));
-
-		page[0] = 'q';	/* its own copy of the page */
-		if (bad || write(sync[1], "x", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	assert_int_equal(read(sync[0], &x, 1), 1);
-	close(sync[0]);
-	close(sync[1]);
-	return pid;
-}
-
 static void test_permissions(void **state)
 {
 	char *page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
@@ -741,7 +710,7 @@ static void test_permissions(void **state)
 	assert_int_equal(chmod(VMXFER_DEVICE_PATH, 0666), 0);
 	assert_int_equal(test_as_user(TEST_UID_OTHER, perm_own_child, NULL), 0);
 	for (size_t i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
-		c.pid = spawn_as(who[i].uid, who[i].euid0, page);
+		c.pid = test_spawn_as(who[i].uid, who[i].euid0);
 		c.pidfd = vmxfer_pidfd_open(c.pid);
 		assert_int_equal(test_as_user(TEST_UID_OTHER, perm_probe, &c),
 				 EPERM);

@@ -30,15 +30,9 @@ static int vfd;
 
 static int setup(void **state)
 {
-	struct vmxfer_info info;
-
 	(void)state;
-	vfd = test_open();
-	if (vmxfer_info(vfd, &info) || !(info.features & VMXFER_FEAT_SPLICE)) {
-		fprintf(stderr, "splice unavailable on this kernel\n");
-		return -1;
-	}
-	return 0;
+	vfd = test_open_for(VMXFER_FEAT_SPLICE);
+	return vfd < 0;
 }
 
 static int teardown(void **state)
@@ -441,32 +435,6 @@ static int perm_own_child(void *arg)
 	return ret;
 }
 
-/* A process of @uid (dumpable, as after an exec) or, with @euid0, of
- * real uid @uid running set-uid root.  Returns its pid; it waits. */
-static pid_t spawn_as(uid_t uid, int euid0)
-{
-	int sync[2];
-	pid_t pid;
-	char x;
-
-	assert_int_equal(pipe(sync), 0);
-	pid = fork();
-	if (pid == 0) {
-		int bad = euid0 ? setresuid(uid, 0, 0)
-				: (setgid(uid) || setuid(uid) ||
-				   prctl(PR_SET_DUMPABLE, 1));
-
-		if (bad || write(sync[1], "x", 1) != 1)
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	assert_int_equal(read(sync[0], &x, 1), 1);
-	close(sync[0]);
-	close(sync[1]);
-	return pid;
-}
-
 /* Allowed and denied exactly where process_vm_readv is (perm_probe). */
 static void test_permissions(void **state)
 {
@@ -481,7 +449,7 @@ static void test_permissions(void **state)
 	assert_int_equal(test_as_user(TEST_UID_OTHER, perm_own_child, NULL), 0);
 
 	/* Root, another uid, set-uid root: EPERM. */
-	other = spawn_as(0, 0);
+	other = test_spawn_as(0, 0);
 	c.pid = other;
 	c.pidfd = vmxfer_pidfd_open(other);
 	assert_int_equal(test_as_user(TEST_UID_OTHER, perm_probe, &c), EPERM);
@@ -489,7 +457,7 @@ static void test_permissions(void **state)
 	waitpid(other, NULL, 0);
 	close(c.pidfd);
 
-	other = spawn_as(TEST_UID_MEMBER, 0);
+	other = test_spawn_as(TEST_UID_MEMBER, 0);
 	c.pid = other;
 	c.pidfd = vmxfer_pidfd_open(other);
 	assert_int_equal(test_as_user(TEST_UID_OTHER, perm_probe, &c), EPERM);
@@ -500,7 +468,7 @@ static void test_permissions(void **state)
 	waitpid(other, NULL, 0);
 	close(c.pidfd);
 
-	other = spawn_as(TEST_UID_OTHER, 1);
+	other = test_spawn_as(TEST_UID_OTHER, 1);
 	c.pid = other;
 	c.pidfd = vmxfer_pidfd_open(other);
 	assert_int_equal(test_as_user(TEST_UID_OTHER, perm_probe, &c), EPERM);

@@ -53,7 +53,7 @@ $(UNIT_DIR)/test_status: $(UNIT_DIR)/test_status.o $(TOOLS_DIR)/status.o $(LIB_A
 $(UNIT_DIR)/test_dumpfmt: $(UNIT_DIR)/test_dumpfmt.o $(TOOLS_DIR)/dumpfmt.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
-$(UNIT_DIR)/test_peek: $(UNIT_DIR)/test_peek.o $(TOOLS_DIR)/peek.o $(LIB_A)
+$(UNIT_DIR)/test_peek: $(UNIT_DIR)/test_peek.o $(TOOLS_DIR)/peek.o $(TOOLS_DIR)/ctlutil.o $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 $(UNIT_DIR)/test_ctl: $(UNIT_DIR)/test_ctl.o | $(TOOLS_DIR)/vmxfer-ctl
