@@ -37,6 +37,8 @@
 
 #include <vmxfer.h>
 
+#include "benchlib.h"
+
 #define MAXREPS	31
 #define FORK_REPS	51	/* fork timings are noisy: more of them */
 #define HPAGE	(2UL << 20)
@@ -45,33 +47,6 @@ enum { KIND_4K, KIND_THP, NKIND };
 static const char *const kind_name[NKIND] = { "4 KiB", "THP" };
 
 static int vfd;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static unsigned char pattern(size_t off)
 {
@@ -96,7 +71,7 @@ static char *map_kind(size_t len, int kind)
 			munmap(a + len, (size_t)(m + len + slop - (a + len)));
 	}
 	if (madvise(a, len, kind == KIND_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
-		die("madvise");
+		bench_die("madvise");
 	return a;
 }
 
@@ -158,12 +133,12 @@ static void target_forks(char *a, size_t len, int reps, int ack)
 
 			if (madvise(a, len, with ? MADV_DOFORK : MADV_DONTFORK))
 				_exit(4);
-			t0 = now();
+			t0 = bench_now();
 			p = fork();
 			if (p == 0)
 				_exit(0);
 			if (r >= 0)
-				t[with][r] = now() - t0;
+				t[with][r] = bench_now() - t0;
 			if (p < 0 || waitpid(p, NULL, 0) != p)
 				_exit(5);
 		}
@@ -171,7 +146,7 @@ static void target_forks(char *a, size_t len, int reps, int ack)
 	if (madvise(a, len, MADV_DOFORK))
 		_exit(4);
 	for (int with = 0; with < 2; with++) {
-		double m = median(t[with], reps);
+		double m = bench_median(t[with], reps);
 
 		xwrite(ack, &m, sizeof(m));
 	}
@@ -182,11 +157,11 @@ static void spawn(struct target *t, size_t len, int kind)
 	int c[2], k[2];
 
 	if (pipe(c) || pipe(k))
-		die("pipe");
+		bench_die("pipe");
 	t->len = len;
 	t->pid = fork();
 	if (t->pid < 0)
-		die("fork");
+		bench_die("fork");
 	if (t->pid == 0) {
 		char *a = map_kind(len, kind), op;
 		int reps;
@@ -213,7 +188,7 @@ static void spawn(struct target *t, size_t len, int kind)
 	xread(t->ack, &t->addr, sizeof(t->addr));
 	t->pidfd = vmxfer_pidfd_open(t->pid);
 	if (t->pidfd < 0)
-		die("pidfd_open");
+		bench_die("pidfd_open");
 }
 
 static void stop(struct target *t)
@@ -242,15 +217,15 @@ static void check(const char *p, size_t len, const char *what)
 
 static double time_clone(struct target *t)
 {
-	double t0 = now(), dt;
+	double t0 = bench_now(), dt;
 	char *c = vmxfer_clone(vfd, t->pidfd, t->addr, t->len, NULL, 0);
 
-	dt = now() - t0;
+	dt = bench_now() - t0;
 	if (c == MAP_FAILED)
-		die("vmxfer_clone");
+		bench_die("vmxfer_clone");
 	check(c, t->len, "clone");
 	if (munmap(c, t->len))
-		die("munmap");
+		bench_die("munmap");
 	return dt;
 }
 
@@ -261,18 +236,18 @@ static double time_readv(struct target *t, int kind)
 	double t0, dt;
 
 	if (b == MAP_FAILED)
-		die("mmap");
-	t0 = now();
+		bench_die("mmap");
+	t0 = bench_now();
 	while (done < t->len) {
 		struct iovec l = { b + done, t->len - done },
 			     r = { t->addr + done, t->len - done };
 		ssize_t n = process_vm_readv(t->pid, &l, 1, &r, 1, 0);
 
 		if (n <= 0)
-			die("process_vm_readv");
+			bench_die("process_vm_readv");
 		done += (size_t)n;
 	}
-	dt = now() - t0;
+	dt = bench_now() - t0;
 	check(b, t->len, "process_vm_readv");
 	munmap(b, t->len);
 	return dt;
@@ -335,15 +310,15 @@ static void measure(size_t len, int kind, int reps, struct result *res)
 		if (r >= 0)
 			tc[r] = a;
 	}
-	res->clone = median(tc, reps);
-	res->readv = median(tr, reps);
+	res->clone = bench_median(tc, reps);
+	res->readv = bench_median(tr, reps);
 
 	/* The caller's growth after one clone, untouched. */
 	mem_now(&m0);
 	m = proc_kb("/proc/self/smaps_rollup", "AnonHugePages");
 	c = vmxfer_clone(vfd, t.pidfd, t.addr, len, NULL, 0);
 	if (c == MAP_FAILED)
-		die("vmxfer_clone");
+		bench_die("vmxfer_clone");
 	mem_now(&m1);
 	res->clone_thp_kb = proc_kb("/proc/self/smaps_rollup", "AnonHugePages") - (long)m;
 	res->grow = (struct mem){ m1.rss - m0.rss, m1.anon - m0.anon, m1.pte - m0.pte,
@@ -366,37 +341,17 @@ static void print_ms(const char *label, double s)
 
 int main(int argc, char **argv)
 {
-	static const size_t defsizes[] = { 1, 16, 256 };
 	static struct result res[NKIND][16];
-	size_t sizes[16], nsizes = 0;
+	size_t sizes[BENCH_MAXSIZES], nsizes = 0;
 	struct vmxfer_info info;
 	int reps = 9;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-r") && i + 1 < argc)
-			reps = atoi(argv[++i]);
-		else if (nsizes < 16 && atoi(argv[i]) > 0)
-			sizes[nsizes++] = (size_t)atoi(argv[i]);
-		else {
-			fprintf(stderr, "usage: %s [-r REPS] [SIZE_MiB...]\n", argv[0]);
-			return 2;
-		}
-	}
-	if (reps < 1 || reps > MAXREPS)
-		reps = 9;
-	if (!nsizes)
-		for (size_t i = 0; i < 3; i++)
-			sizes[nsizes++] = defsizes[i];
+	if (bench_args(argc, argv, NULL, NULL, &reps, MAXREPS, sizes, &nsizes))
+		return 2;
 
-	vfd = vmxfer_open();
-	if (vfd < 0)
-		die("vmxfer_open");
+	vfd = bench_open(VMXFER_FEAT_CLONE, "clone");
 	if (vmxfer_info(vfd, &info))
-		die("vmxfer_info");
-	if (!(info.features & VMXFER_FEAT_CLONE)) {
-		fprintf(stderr, "bench: clone is not available on this kernel\n");
-		return 1;
-	}
+		bench_die("vmxfer_info");
 	printf("kernel %s, %d runs each after 1 untimed, median\n",
 	       info.kernel_release, reps);
 	for (int k = 0; k < NKIND; k++)

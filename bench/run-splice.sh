@@ -8,10 +8,6 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 line=${1:-6.12}
 [[ $# -gt 0 ]] && shift
-make -s lib
-mkdir -p build/bench
-# Built here rather than through bench/bench.mk so this works unwired too.
-${CC:-cc} -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-Iinclude/uapi -Ilib -o build/bench/splice bench/splice.c build/lib/libvmxfer.a
+make -s bench-build
 exec tests/vm/run --kernel "$line" --mem "${BENCH_MEM:-2G}" --timeout 1800 \
 	--file build/bench/splice -- splice -r "${BENCH_REPS:-5}" "$@"

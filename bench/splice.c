@@ -31,6 +31,8 @@
 
 #include <vmxfer.h>
 
+#include "benchlib.h"
+
 #define CHUNK	(1UL << 20)
 #define MAXREPS	31
 
@@ -44,27 +46,6 @@ static int vfd, no_thp;
 static size_t pipe_size;
 static char *buf;
 
-static void die(const char *what)
-{
-	fprintf(stderr, "bench: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* A child with len bytes of filled memory; its address comes back. */
 static pid_t spawn(size_t len, char **addr)
 {
@@ -72,10 +53,10 @@ static pid_t spawn(size_t len, char **addr)
 	pid_t pid;
 
 	if (pipe(p))
-		die("pipe");
+		bench_die("pipe");
 	pid = fork();
 	if (pid < 0)
-		die("fork");
+		bench_die("fork");
 	if (pid == 0) {
 		char *m;
 
@@ -96,7 +77,7 @@ static pid_t spawn(size_t len, char **addr)
 	}
 	close(p[1]);
 	if (read(p[0], addr, sizeof(*addr)) != sizeof(*addr))
-		die("child setup");
+		bench_die("child setup");
 	close(p[0]);
 	return pid;
 }
@@ -107,7 +88,7 @@ static void out_all(int fd, const char *p, size_t len)
 		ssize_t n = write(fd, p, len);
 
 		if (n <= 0)
-			die("write");
+			bench_die("write");
 		p += n;
 		len -= (size_t)n;
 	}
@@ -123,12 +104,12 @@ static void via_splice(int pidfd, int pfd[2], char *addr, size_t len, int out)
 		ssize_t n = vmxfer_splice(vfd, pidfd, pfd[1], &iov, 1, 0), m;
 
 		if (n <= 0)
-			die("vmxfer_splice");
+			bench_die("vmxfer_splice");
 		done += (size_t)n;
 		while (n > 0) {
 			m = splice(pfd[0], NULL, out, NULL, (size_t)n, SPLICE_F_MOVE);
 			if (m <= 0)
-				die("splice");
+				bench_die("splice");
 			n -= m;
 		}
 	}
@@ -142,7 +123,7 @@ static void via_readv(pid_t pid, char *addr, size_t len, int out)
 		ssize_t n = process_vm_readv(pid, &l, 1, &r, 1, 0);
 
 		if (n <= 0)
-			die("process_vm_readv");
+			bench_die("process_vm_readv");
 		out_all(out, buf, (size_t)n);
 		done += (size_t)n;
 	}
@@ -157,59 +138,31 @@ static int open_out(int meth)
 	else
 		fd = open("/tmp/bench-splice.out", O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0)
-		die("open output");
+		bench_die("open output");
 	return fd;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int main(int argc, char **argv)
 {
-	static const size_t defsizes[] = { 1, 16, 256 };
-	size_t sizes[16], nsizes = 0;
+	size_t sizes[BENCH_MAXSIZES], nsizes = 0;
 	double res[16][NMETH];
 	struct vmxfer_info info;
 	int reps = 5, pfd[2];
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-r") && i + 1 < argc)
-			reps = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "-n"))
-			no_thp = 1;
-		else if (nsizes < 16 && atoi(argv[i]) > 0)
-			sizes[nsizes++] = (size_t)atoi(argv[i]);
-		else {
-			fprintf(stderr, "usage: %s [-r REPS] [-n] [SIZE_MiB...]\n", argv[0]);
-			return 2;
-		}
-	}
-	if (reps < 1 || reps > MAXREPS)
-		reps = 5;
-	if (!nsizes)
-		for (size_t i = 0; i < 3; i++)
-			sizes[nsizes++] = defsizes[i];
+	if (bench_args(argc, argv, "-n", &no_thp, &reps, MAXREPS, sizes, &nsizes))
+		return 2;
 
-	vfd = vmxfer_open();
-	if (vfd < 0)
-		die("vmxfer_open");
+	vfd = bench_open(VMXFER_FEAT_SPLICE, "splice");
 	if (vmxfer_info(vfd, &info))
-		die("vmxfer_info");
-	if (!(info.features & VMXFER_FEAT_SPLICE)) {
-		fprintf(stderr, "bench: splice is not available on this kernel\n");
-		return 1;
-	}
+		bench_die("vmxfer_info");
 	if (pipe(pfd))
-		die("pipe");
+		bench_die("pipe");
 	if (fcntl(pfd[1], F_SETPIPE_SZ, (int)CHUNK) < 0)
-		die("F_SETPIPE_SZ");
+		bench_die("F_SETPIPE_SZ");
 	pipe_size = (size_t)fcntl(pfd[1], F_GETPIPE_SZ);
 	buf = malloc(CHUNK);
 	if (!buf)
-		die("malloc");
+		bench_die("malloc");
 	memset(buf, 1, CHUNK);
 
 	printf("kernel %s, THP %s, pipe %zu KiB, readv buffer %lu KiB, %d runs each, "
@@ -224,19 +177,19 @@ int main(int argc, char **argv)
 
 		pidfd = vmxfer_pidfd_open(pid);
 		if (pidfd < 0)
-			die("pidfd_open");
+			bench_die("pidfd_open");
 		/* One untimed round of each: fault-in, caches, file allocation. */
 		for (int r = -1; r < reps; r++) {
 			for (int m = 0; m < NMETH; m++) {
 				int out = open_out(m);
-				double t0 = now();
+				double t0 = bench_now();
 
 				if (m == A_SPLICE_FILE || m == B_SPLICE_NULL)
 					via_splice(pidfd, pfd, addr, len, out);
 				else
 					via_readv(pid, addr, len, out);
 				if (r >= 0)
-					t[m][r] = now() - t0;
+					t[m][r] = bench_now() - t0;
 				if (m == A_SPLICE_FILE || m == C_READV_FILE) {
 					struct stat st;
 
@@ -250,7 +203,7 @@ int main(int argc, char **argv)
 			}
 		}
 		for (int m = 0; m < NMETH; m++)
-			res[s][m] = len / median(t[m], reps) / 1048576.0;	/* MiB/s */
+			res[s][m] = len / bench_median(t[m], reps) / 1048576.0;	/* MiB/s */
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		close(pidfd);
