@@ -158,7 +158,7 @@ void vx_status_op(const struct vx_status *st, unsigned int op,
 	case VMXFER_OPST_NOT_IMPLEMENTED:
 		r->state = VX_OP_NOT_IMPLEMENTED;
 		snprintf(r->reason, sizeof(r->reason),
-			 "not implemented in this module version (%s)",
+			 "not part of this module version (%s)",
 			 st->info.module_version[0] ? st->info.module_version : "?");
 		break;
 	case VMXFER_OPST_MISSING_SYMBOL:

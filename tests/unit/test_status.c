@@ -156,7 +156,7 @@ static const char loaded_json[] =
 "  \"operations\": [\n"
 "    {\"name\": \"clone\", \"available\": true, \"status\": \"available\", \"reason\": null, \"missing_symbols\": []},\n"
 "    {\"name\": \"move\", \"available\": false, \"status\": \"missing_symbol\", \"reason\": \"missing kernel symbols move_page_tables, anon_vma_clone (hidden by hide_symbols=)\", \"missing_symbols\": [\"move_page_tables\", \"anon_vma_clone\"]},\n"
-"    {\"name\": \"remap\", \"available\": false, \"status\": \"not_implemented\", \"reason\": \"not implemented in this module version (0.1.0)\", \"missing_symbols\": []},\n"
+"    {\"name\": \"remap\", \"available\": false, \"status\": \"not_implemented\", \"reason\": \"not part of this module version (0.1.0)\", \"missing_symbols\": []},\n"
 "    {\"name\": \"splice\", \"available\": false, \"status\": \"unsupported_kernel\", \"reason\": \"unsupported kernel (6.1.0-18-amd64)\", \"missing_symbols\": []},\n"
 "    {\"name\": \"merge\", \"available\": false, \"status\": \"unknown_status\", \"reason\": \"unavailable, status 9 unknown to this tool (newer module?)\", \"missing_symbols\": []}\n"
 "  ],\n"
@@ -206,7 +206,7 @@ static void test_loaded_text(void **state)
 	assert_contains("  clone    available\n");
 	assert_contains("  move     unavailable: missing kernel symbols move_page_tables, "
 			"anon_vma_clone (hidden by hide_symbols=)\n");
-	assert_contains("  remap    unavailable: not implemented in this module version");
+	assert_contains("  remap    unavailable: not part of this module version");
 	assert_contains("  splice   unavailable: unsupported kernel");
 	assert_contains("  merge    unavailable: unavailable, status 9");
 	assert_contains("kernel symbols: 3 (1 resolved, 1 missing, 1 hidden)");
