@@ -41,8 +41,11 @@ for line in "$@"; do
 	opt=()
 	if [ "${CI:-}" = true ] && [ ! -e "/lib/modules/$KREL/build" ]; then
 		echo "dkms-check: installing linux-headers-$KREL with apt" >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-			--no-install-recommends "linux-headers-$KREL" >/dev/null
+		hdr_install() {
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+				--no-install-recommends "linux-headers-$KREL" >/dev/null
+		}
+		hdr_install || { apt-get update -q >/dev/null && hdr_install; }
 	fi
 	if [ -z "${VMXFER_DKMS_CACHED:-}" ] && [ -e "/lib/modules/$KREL/build/Makefile" ]; then
 		how="system headers /lib/modules/$KREL/build"
