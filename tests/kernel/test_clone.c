@@ -147,6 +147,35 @@ static void test_cow_both_ways(void **state)
 	target_stop(&t);
 }
 
+/*
+ * No data page is copied: system-wide anonymous memory does not grow, and
+ * the clone's pages are the target's (shared), until one side writes.
+ */
+static void test_no_copy(void **state)
+{
+	struct target t;
+	size_t len = 16UL << 20;
+	long anon0, anon1;
+	char *c;
+
+	(void)state;
+	target_start(&t, len, 0);
+	anon0 = test_meminfo("AnonPages");
+	c = clone_of(&t, 0, len, NULL, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	expect_pattern_at(c, 0, len);
+	anon1 = test_meminfo("AnonPages");
+	printf("# AnonPages %ld -> %ld kB for a %zu kB clone\n", anon0, anon1,
+	       len >> 10);
+	assert_true(anon1 - anon0 < 1024);
+	assert_true(smaps_kb(c, "Shared_Dirty") + smaps_kb(c, "Shared_Clean") >=
+		    (long)(len >> 10) - 64);
+	c[0] = 1;	/* one COW copy */
+	assert_int_equal(smaps_kb(c, "Private_Dirty"), 4);
+	assert_int_equal(munmap(c, len), 0);
+	target_stop(&t);
+}
+
 /* len is rounded up to pages; the clone holds whole pages. */
 static void test_len_rounding(void **state)
 {
@@ -915,6 +944,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cow_both_ways),
+		cmocka_unit_test(test_no_copy),
 		cmocka_unit_test(test_len_rounding),
 		cmocka_unit_test(test_shared_anon),
 		cmocka_unit_test(test_shared_memfd),
