@@ -395,6 +395,11 @@ again:
 /*
  * Share a whole, equally aligned anonymous THP as a PMD, as copy_huge_pmd()
  * does; the PMD lock must not be held.  -ENOENT: copy it by PTEs instead.
+ *
+ * The page table deposited with the huge PMD is allocated first.  When it
+ * ends up unused (the source PMD changed, or the page may not be shared),
+ * it becomes the destination's PTE table rather than being freed: freeing
+ * a page table is not something every kernel config lets a module do.
  */
 static int vmxfer_copy_huge_pmd(struct vmxfer_clone_ctx *c,
 				struct vm_area_struct *vma, pmd_t *src_pmd,
@@ -406,34 +411,36 @@ static int vmxfer_copy_huge_pmd(struct vmxfer_clone_ctx *c,
 	pmd_t *dst_pmd;
 	int ret = 0;
 
+	dst_pmd = vmxfer_dst_pmd(c->dst_mm, addr + c->delta);
+	if (!dst_pmd)
+		return -ENOMEM;
+	/* Only we populate the new range's tables: this stays true below. */
+	if (!pmd_none(*dst_pmd))
+		return -ENOENT;
 	pgtable = static_call(vmxfer_pte_alloc_one)(c->dst_mm);
 	if (!pgtable)
 		return -ENOMEM;
-	dst_pmd = vmxfer_dst_pmd(c->dst_mm, addr + c->delta);
-	if (!dst_pmd) {
-		pte_free(c->dst_mm, pgtable);
-		return -ENOMEM;
-	}
 	dst_ptl = pmd_lock(c->dst_mm, dst_pmd);
 	src_ptl = pmd_lockptr(c->src_mm, src_pmd);
 	spin_lock_nested(src_ptl, SINGLE_DEPTH_NESTING);
-	if (!pmd_same(*src_pmd, orig) || !pmd_none(*dst_pmd))
+	if (!pmd_same(*src_pmd, orig))
 		ret = -ENOENT;
 	else if (vmxfer_page_ksm(page) || vmxfer_dup_anon(page, true, vma))
 		ret = -EBUSY;
+	mm_inc_nr_ptes(c->dst_mm);
 	if (!ret) {
 		vmxfer_add_mm_counter(c->dst_mm, MM_ANONPAGES, HPAGE_PMD_NR);
-		mm_inc_nr_ptes(c->dst_mm);
 		static_call(vmxfer_pgtable_trans_huge_deposit)(c->dst_mm,
 							       dst_pmd, pgtable);
 		pmdp_set_wrprotect(c->src_mm, addr, src_pmd);
 		orig = pmd_clear_uffd_wp(pmd_mkold(pmd_wrprotect(orig)));
 		set_pmd_at(c->dst_mm, addr + c->delta, dst_pmd, orig);
+	} else {
+		smp_wmb();	/* the cleared table before the PMD points to it */
+		pmd_populate(c->dst_mm, dst_pmd, pgtable);
 	}
 	spin_unlock(src_ptl);
 	spin_unlock(dst_ptl);
-	if (ret)
-		pte_free(c->dst_mm, pgtable);
 	return ret;
 }
 
