@@ -221,6 +221,25 @@ out:
 	return rc;
 }
 
+/*
+ * Does this kernel track soft-dirty pages (CONFIG_MEM_SOFT_DIRTY)?  Then
+ * every new mapping carries VM_SOFTDIRTY, which smaps shows as "sd" (the
+ * flag is not printed at all without it); our own mappings will do.
+ */
+static int soft_dirty_supported(void)
+{
+	char line[512];
+	int found = 0;
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "VmFlags:", 8) && strstr(line, " sd");
+	fclose(f);
+	return found;
+}
+
 static int clear_soft_dirty(pid_t pid)
 {
 	char path[64];
@@ -567,6 +586,11 @@ int vx_dump_main(const char *p, int argc, char **argv)
 			    user[i].start, user[i].end, (int)pid);
 			goto out;
 		}
+	if (incremental && !soft_dirty_supported()) {
+		err("--incremental needs soft-dirty tracking, which this kernel lacks "
+		    "(CONFIG_MEM_SOFT_DIRTY): dump without --incremental");
+		goto out;
+	}
 	if (incremental) {
 		if (dirty_runs(pid, &seg, ps, &runs))
 			goto out;
