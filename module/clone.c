@@ -108,6 +108,9 @@ static int vmxfer_clone_vma_ok(struct vm_area_struct *vma)
 		return -EINVAL;
 	if (userfaultfd_armed(vma) || vma_is_dax(vma))
 		return -EINVAL;
+	/* memfd_secret(2) memory is off limits even to ptrace. */
+	if (vmxfer_vma_is_secretmem(vma))
+		return -EINVAL;
 	return 0;
 }
 

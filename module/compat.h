@@ -77,6 +77,16 @@ static inline void vmxfer_vma_start_write(struct vm_area_struct *vma)
 #endif
 }
 
+/* memfd_secret(2) memory: out of line since it appeared (5.14). */
+static inline bool vmxfer_vma_is_secretmem(struct vm_area_struct *vma)
+{
+#ifdef CONFIG_SECRETMEM
+	return static_call(vmxfer_vma_is_secretmem)(vma);
+#else
+	return false;
+#endif
+}
+
 /* A copied VMA has no userfaultfd context. */
 static inline void vmxfer_vma_clear_uffd(struct vm_area_struct *vma)
 {

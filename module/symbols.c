@@ -59,6 +59,9 @@ DEFINE_STATIC_CALL_NULL(vmxfer_pgtable_trans_huge_deposit,
 			pgtable_trans_huge_deposit);
 DEFINE_STATIC_CALL_NULL(vmxfer___split_huge_pmd, __split_huge_pmd);
 DEFINE_STATIC_CALL_NULL(vmxfer_flush_tlb_mm_range, flush_tlb_mm_range);
+#ifdef CONFIG_SECRETMEM
+DEFINE_STATIC_CALL_NULL(vmxfer_vma_is_secretmem, vma_is_secretmem);
+#endif
 DEFINE_STATIC_CALL_NULL(vmxfer___mmu_notifier_invalidate_range_start,
 			__mmu_notifier_invalidate_range_start);
 DEFINE_STATIC_CALL_NULL(vmxfer___mmu_notifier_invalidate_range_end,
@@ -108,6 +111,9 @@ static struct vmxfer_sym vmxfer_syms[] = {
 	VMXFER_FUNC(pgtable_trans_huge_deposit, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(__split_huge_pmd, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(flush_tlb_mm_range, VMXFER_FEAT_CLONE),
+#ifdef CONFIG_SECRETMEM
+	VMXFER_FUNC(vma_is_secretmem, VMXFER_FEAT_CLONE),
+#endif
 	VMXFER_FUNC(__mmu_notifier_invalidate_range_start, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(__mmu_notifier_invalidate_range_end, VMXFER_FEAT_CLONE),
 	VMXFER_DATA(mmlist_lock, VMXFER_FEAT_CLONE),

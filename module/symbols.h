@@ -45,6 +45,7 @@
 #include <linux/rmap.h>
 #include <linux/swap.h>
 #include <linux/mmu_notifier.h>
+#include <linux/secretmem.h>
 #include <asm/pgalloc.h>
 #include <asm/tlbflush.h>
 #include <linux/vmxfer.h>
@@ -95,6 +96,9 @@ DECLARE_STATIC_CALL(vmxfer_pgtable_trans_huge_deposit,
 		    pgtable_trans_huge_deposit);
 DECLARE_STATIC_CALL(vmxfer___split_huge_pmd, __split_huge_pmd);
 DECLARE_STATIC_CALL(vmxfer_flush_tlb_mm_range, flush_tlb_mm_range);
+#ifdef CONFIG_SECRETMEM
+DECLARE_STATIC_CALL(vmxfer_vma_is_secretmem, vma_is_secretmem);
+#endif
 DECLARE_STATIC_CALL(vmxfer___mmu_notifier_invalidate_range_start,
 		    __mmu_notifier_invalidate_range_start);
 DECLARE_STATIC_CALL(vmxfer___mmu_notifier_invalidate_range_end,

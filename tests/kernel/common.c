@@ -193,6 +193,8 @@ static char *tgt_map(size_t len, unsigned int flags, char **raw, size_t *map)
 				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (flags & TGT_MEMFD)
 		fd = memfd_create("vmxfer-target", 0);
+	if (flags & TGT_SECRET)
+		fd = syscall(447 /* __NR_memfd_secret */, 0);
 	if (flags & (TGT_FILE | TGT_PRIVFILE)) {
 		snprintf(path, sizeof(path), "/tmp/vmxfer-target-%d", getpid());
 		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -223,6 +225,16 @@ static char *tgt_map(size_t len, unsigned int flags, char **raw, size_t *map)
 	base = (char *)(((uintptr_t)*raw + (2UL << 20) - 1) & ~((2UL << 20) - 1));
 	madvise(base, len, MADV_HUGEPAGE);
 	return base;
+}
+
+int test_have_secretmem(void)
+{
+	int fd = syscall(447 /* __NR_memfd_secret */, 0);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
 }
 
 static int tgt_uffd(char *base, size_t len)

@@ -69,6 +69,10 @@ long test_vmstat(const char *key);
 #define TGT_FILE	0x10	/* a file on /tmp, MAP_SHARED */
 #define TGT_PRIVFILE	0x20	/* a file on /tmp, MAP_PRIVATE, only read */
 #define TGT_HUGETLB	0x40	/* MAP_HUGETLB */
+#define TGT_SECRET	0x80	/* memfd_secret(2), MAP_SHARED */
+
+/* Can this kernel give a process memfd_secret(2) memory? */
+int test_have_secretmem(void);
 
 struct target {
 	pid_t pid;

@@ -42,14 +42,15 @@ for t in "$@"; do
 	rc=$?
 	kmsg "end $name (exit $rc)"
 	cat "$out"
-	# ok, not ok, planned, bail out
+	# ok, not ok, planned, bail out; "not ok N # SKIP" is a skip
 	counts=$(awk '
 		/^ok [0-9]+/ { ok++ }
+		/^not ok [0-9]+ # SKIP/ { skip++; next }
 		/^not ok [0-9]+/ { nok++ }
 		/^1\.\.[0-9]+/ { n = $1; sub(/^1\.\./, "", n); plan += n }
 		/^Bail out!/ { bail++ }
-		END { printf "%d %d %d %d\n", ok, nok, plan, bail }' "$out")
-	read -r ok nok plan bail <<EOF
+		END { printf "%d %d %d %d %d\n", ok, nok, plan, bail, skip }' "$out")
+	read -r ok nok plan bail skip <<EOF
 $counts
 EOF
 	rm -f "$out"
@@ -60,9 +61,9 @@ EOF
 		# Not a TAP program: one test, its exit status.
 		if [ "$rc" -eq 0 ]; then pass=1; else fail=1; fi
 	else
-		if [ "$plan" -gt $((ok + nok)) ]; then
-			fail=$((fail + plan - ok - nok))
-			why="$why $((plan - ok - nok)) planned result(s) missing;"
+		if [ "$plan" -gt $((ok + nok + skip)) ]; then
+			fail=$((fail + plan - ok - nok - skip))
+			why="$why $((plan - ok - nok - skip)) planned result(s) missing;"
 		fi
 		if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
 			fail=1
@@ -76,8 +77,9 @@ EOF
 	if [ "$rc" -gt 128 ]; then
 		why="$why killed by signal $((rc - 128)) (15 = the ${limit}s timeout);"
 	fi
-	echo "--- $name: $pass passed, $fail failed (exit $rc)${why:+ --$why}"
+	echo "--- $name: $pass passed, $fail failed, $skip skipped (exit $rc)${why:+ --$why}"
 	total_pass=$((total_pass + pass))
+	total_skip=$((total_skip + skip))
 	total_fail=$((total_fail + fail))
 	[ "$fail" -eq 0 ] || failed_names="$failed_names $name"
 done
@@ -97,5 +99,6 @@ if [ "${VMXFER_RMMOD_AT_END:-1}" = 1 ] && [ -d /sys/module/vmxfer ]; then
 fi
 
 [ -z "$failed_names" ] || echo "failed:$failed_names"
+[ "${total_skip:-0}" -eq 0 ] || echo "skipped: $total_skip"
 echo "guest: $total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

@@ -573,6 +573,20 @@ static void test_refuse_pfnmap(void **state)
 	target_stop(&t);
 }
 
+/* memfd_secret(2) memory is off limits even to ptrace: never cloned. */
+static void test_refuse_secretmem(void **state)
+{
+	struct target t;
+
+	(void)state;
+	if (!test_have_secretmem())
+		skip();	/* 6.1 without secretmem.enable=1 */
+	target_start(&t, 4 * PAGE, TGT_SECRET);
+	assert_ptr_equal(clone_of(&t, 0, 4 * PAGE, NULL, 0), MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	target_stop(&t);
+}
+
 static void test_refuse_uffd(void **state)
 {
 	struct target t;
@@ -961,6 +975,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_special),
 		cmocka_unit_test(test_refuse_hugetlb),
 		cmocka_unit_test(test_refuse_pfnmap),
+		cmocka_unit_test(test_refuse_secretmem),
 		cmocka_unit_test(test_refuse_uffd),
 		cmocka_unit_test(test_refuse_pinned),
 		cmocka_unit_test(test_double_map),

@@ -211,6 +211,30 @@ static void test_unmapped_and_kernel(void **state)
 	close(p[1]);
 }
 
+/* memfd_secret(2) memory cannot be read by process_vm_readv: nor spliced. */
+static void test_secretmem(void **state)
+{
+	struct target t;
+	char buf[16];
+	struct iovec local = { buf, 16 }, remote;
+	int p[2];
+
+	(void)state;
+	if (!test_have_secretmem())
+		skip();	/* 6.1 without secretmem.enable=1 */
+	target_start(&t, 4 * PAGE, TGT_SECRET);
+	assert_int_equal(pipe(p), 0);
+	remote.iov_base = t.base;
+	remote.iov_len = 16;
+	assert_int_equal(process_vm_readv(t.pid, &local, 1, &remote, 1, 0), -1);
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(splice1(&t, p[1], 0, 16, 0), -1);
+	assert_int_equal(errno, EFAULT);
+	target_stop(&t);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* --- argument errors -------------------------------------------------- */
 
 static void test_errors(void **state)
@@ -703,6 +727,7 @@ int main(void)
 		cmocka_unit_test(test_selftest_first_unreadable),
 		cmocka_unit_test(test_selftest_nonblock_full),
 		cmocka_unit_test(test_unmapped_and_kernel),
+		cmocka_unit_test(test_secretmem),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_zombie),
 		cmocka_unit_test(test_blocks_until_space),

@@ -169,7 +169,8 @@ struct vmxfer_symbol {
  *              cloning from oneself; or a mapping that cannot be cloned:
  *              hugetlb, VM_IO, VM_PFNMAP, VM_MIXEDMAP, VM_DONTEXPAND, DAX,
  *              special mappings (vdso, vvar, uprobes) and other mappings with
- *              driver open/close hooks (SysV shm), userfaultfd-registered.
+ *              driver open/close hooks (SysV shm), userfaultfd-registered,
+ *              memfd_secret(2) memory.
  *  EFAULT      a hole in the source range; a bad argument pointer.
  *  EBUSY       the double-map rule (above); a DMA-pinned page (e.g. an
  *              io_uring fixed buffer, RDMA); a KSM page; a device-private or
