@@ -51,6 +51,11 @@ unit() {
 			echo "unit: $t exited $rc without a failed test"; f=$((f + 1))
 		fi
 	done
+	for t in "tests/unit/check-exports.sh build/lib/libvmxfer.so.1" \
+		 tests/unit/check-install.sh; do
+		# shellcheck disable=SC2086 # a script and its argument
+		if sh $t; then p=$((p + 1)); else f=$((f + 1)); fi
+	done
 	echo "unit: $p passed, $f failed"
 	[ "$f" -eq 0 ]
 }

@@ -26,6 +26,7 @@ unit: unit-build
 		$(UNIT_DIR)/$$t || fail="$$fail $$t"; \
 	done; \
 	sh $(UNIT_SRC)/check-exports.sh $(LIB_SO) || fail="$$fail check-exports"; \
+	sh $(UNIT_SRC)/check-install.sh || fail="$$fail check-install"; \
 	if [ -n "$$fail" ]; then echo "unit: FAILED:$$fail"; exit 1; fi; \
 	echo "unit: all passed"
 
