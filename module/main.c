@@ -20,6 +20,9 @@
 #include "internal.h"
 #include "version.h"
 
+/* The largest argument struct accepted, whatever the page size. */
+#define VMXFER_ARGS_MAX		4096
+
 static u64 vmxfer_features __ro_after_init;
 static u32 vmxfer_op_status[VMXFER_OP_COUNT] __ro_after_init;
 
@@ -33,7 +36,7 @@ static const char * const vmxfer_op_names[VMXFER_OP_COUNT] = {
 
 /*
  * Copy an extensible argument struct from userspace.  Its leading __u32 is
- * the caller's size: below @ver0 is EINVAL, above a page E2BIG; an older,
+ * the caller's size: below @ver0 is EINVAL, above 4 KiB E2BIG; an older,
  * smaller struct is zero-extended and a larger one must have a zero tail
  * (E2BIG otherwise), as copy_struct_from_user() defines.
  */
@@ -47,7 +50,7 @@ int vmxfer_copy_args(void *karg, size_t ksize, size_t ver0,
 		return -EFAULT;
 	if (size < ver0)
 		return -EINVAL;
-	if (size > PAGE_SIZE)
+	if (size > VMXFER_ARGS_MAX)
 		return -E2BIG;
 	ret = copy_struct_from_user(karg, ksize, uarg, size);
 	if (ret)

@@ -13,9 +13,10 @@
  *    sizeof() of the struct as *it* knows it.  A size smaller than the
  *    struct's first published version (VMXFER_*_SIZE_VER0) is rejected with
  *    EINVAL.  A size larger than the module's struct is accepted only when
- *    every byte past the module's struct is zero, otherwise E2BIG.  A smaller
- *    (older) struct is accepted; the missing fields read as zero.  On
- *    return, output fields are written only within the caller's size.
+ *    every byte past the module's struct is zero, otherwise E2BIG (always
+ *    E2BIG beyond 4096 bytes).  A smaller (older) struct is accepted; the
+ *    missing fields read as zero.  On return, output fields are written
+ *    only within the caller's size.
  *  - Unknown bits in "flags" fields are rejected with EINVAL.  Reserved and
  *    padding fields must be zero (EINVAL otherwise).
  *  - The module matches a command on its type, direction and number only:
