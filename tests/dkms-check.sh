@@ -45,7 +45,9 @@ for line in "$@"; do
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 				--no-install-recommends "linux-headers-$KREL" >/dev/null
 		}
-		hdr_install || { apt-get update -q >/dev/null && hdr_install; }
+		hdr_install || { apt-get update -q >/dev/null && hdr_install; } ||
+			echo "dkms-check: apt could not install linux-headers-$KREL;" \
+			     "building against the cached headers instead" >&2
 	fi
 	if [ -z "${VMXFER_DKMS_CACHED:-}" ] && [ -e "/lib/modules/$KREL/build/Makefile" ]; then
 		how="system headers /lib/modules/$KREL/build"
