@@ -9,6 +9,7 @@
 #   make install       library, header, pkg-config, tool, man pages, udev rule
 #   make dkms-install  registers and builds the module with DKMS
 #   make bench LINE=   benchmarks in a guest (not part of check)
+#   make check-debug   the guest suite on a KASAN/lockdep/DEBUG_VM kernel
 
 VERSION   := $(shell sed -n 's/.*VMXFER_MODULE_VERSION "\(.*\)"/\1/p' module/version.h)
 TOP       := $(abspath .)
@@ -26,7 +27,7 @@ CPPFLAGS  += -I$(TOP)/include/uapi -I$(TOP)/lib -DVMXFER_VERSION='"$(VERSION)"' 
 export VERSION TOP BUILD
 
 .PHONY: all userspace module module-clean clean check demo lint install uninstall \
-	dkms-install dkms-check unit kernel-tests deps help bench
+	dkms-install dkms-check unit kernel-tests deps help bench check-debug
 
 all: userspace
 	@if [ -e "$(KDIR)/Makefile" ]; then \
@@ -57,7 +58,7 @@ clean:
 	rm -rf module/.tmp_versions
 
 help:
-	@sed -n '3,12p' Makefile
+	@sed -n '3,13p' Makefile
 
 # --- entry points ---------------------------------------------------------
 
@@ -75,6 +76,14 @@ lint: deps
 
 dkms-check:
 	@tests/dkms-check.sh
+
+# The guest suite on a locally built 6.12 with KASAN, lockdep, DEBUG_VM and
+# PAGE_TABLE_CHECK (built once, ~1 hour; not part of check).
+check-debug: deps userspace
+	@[ -f $${VMXFER_CACHE:-$$HOME/.cache/vmxfer}/debug-6.12/arch/x86/boot/bzImage ] || \
+		tests/vm/debug-kernel
+	@VMXFER_LINES=tests/vm/lines.debug VMXFER_TEST_TIMEOUT=3000 \
+		tests/vm/suite --timeout 3600 debug-6.12
 
 # Benchmarks: ratios measured side by side in one guest boot (LINE=6.1|6.12).
 bench: bench-build
