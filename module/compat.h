@@ -4,7 +4,7 @@
  *
  * Operation code is written against the newest API; this header maps older
  * kernels onto it.  Version checks are used where a feature probe is not
- * possible from a header; each one names the upstream change it follows.
+ * possible from a header; each one says which release made the change.
  */
 #ifndef VMXFER_COMPAT_H
 #define VMXFER_COMPAT_H
@@ -19,8 +19,8 @@
 #include <linux/mm.h>
 
 /*
- * get_user_pages_remote() lost its "vmas" argument in 6.5
- * (ca5e863233e8, "mm/gup: remove vmas parameter from get_user_pages_remote()").
+ * get_user_pages_remote() lost its "vmas" argument in 6.5 ("mm/gup: remove
+ * vmas parameter from get_user_pages_remote()").
  * The caller holds mmap_read_lock(mm) throughout (locked == NULL).
  */
 static inline long vmxfer_gup_remote(struct mm_struct *mm, unsigned long start,
@@ -43,10 +43,9 @@ static inline long vmxfer_gup_remote(struct mm_struct *mm, unsigned long start,
 
 /*
  * Which unexported helpers exist on this line (symbols.c lists an entry only
- * where it exists).  6.5 (0d940a9b270b, "mm/pgtable: allow
- * pte_offset_map[_lock]() to fail") moved PTE mapping out of line;
- * 6.10 (5def1e0f470c) turned get_unmapped_area() into an inline over the
- * unexported __get_unmapped_area().
+ * where it exists).  6.5 ("mm/pgtable: allow pte_offset_map[_lock]() to
+ * fail") moved PTE mapping out of line; 6.10 turned get_unmapped_area()
+ * into an inline over the unexported __get_unmapped_area().
  */
 #if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
 #define VMXFER_HAVE_PTE_MAP_FNS		1
@@ -69,7 +68,7 @@ static inline long vmxfer_gup_remote(struct mm_struct *mm, unsigned long start,
 #define VMXFER_VM_SEALED	VM_NONE
 #endif
 
-/* Per-VMA locks arrived in 6.4 (5e31275cc997); nothing to take before. */
+/* Per-VMA locks arrived in 6.4; nothing to take before. */
 static inline void vmxfer_vma_start_write(struct vm_area_struct *vma)
 {
 #if KERNEL_VERSION(6, 4, 0) <= LINUX_VERSION_CODE
@@ -103,7 +102,7 @@ static inline void vmxfer_vma_clear_policy(struct vm_area_struct *vma)
 #endif
 }
 
-/* VMA flags became read-only fields with accessors in 6.3 (bc292ab00f6c). */
+/* VMA flags became read-only fields with accessors in 6.3. */
 static inline void vmxfer_vm_flags_mod(struct vm_area_struct *vma,
 				       vm_flags_t set, vm_flags_t clear)
 {
@@ -116,7 +115,7 @@ static inline void vmxfer_vm_flags_mod(struct vm_area_struct *vma,
 
 /*
  * RSS counters: add_mm_counter() calls the unexported rss tracepoint
- * helper, so count directly (atomic before 6.2, percpu since f1a7941243c1).
+ * helper, so count directly (atomic before 6.2, percpu counters since).
  */
 static inline void vmxfer_add_mm_counter(struct mm_struct *mm, int member,
 					 long value)
@@ -212,7 +211,7 @@ static inline bool vmxfer_migration_writable(swp_entry_t entry)
 	return !is_readable_migration_entry(entry);
 }
 
-/* mmu_notifier_range_init() lost its vma argument in 6.3 (7d4a8be0c4b2). */
+/* mmu_notifier_range_init() lost its vma argument in 6.3. */
 static inline void vmxfer_notifier_init(struct mmu_notifier_range *range,
 					struct vm_area_struct *vma,
 					unsigned long start, unsigned long end)
