@@ -954,6 +954,52 @@ static void test_concurrent_target(void **state)
 	target_stop(&t);
 }
 
+/*
+ * Compaction migrates the target's pages while clones run: migration
+ * entries meet the check and copy passes (retry, or EAGAIN), and whatever
+ * succeeds holds the right data.
+ */
+static void test_during_compaction(void **state)
+{
+	struct target t;
+	size_t len = 32UL << 20;
+	int ok = 0, again = 0;
+	pid_t compactor;
+
+	(void)state;
+	target_start(&t, len, 0);
+	compactor = fork();
+	if (compactor == 0) {
+		for (;;) {
+			int fd = open("/proc/sys/vm/compact_memory", O_WRONLY);
+
+			if (fd >= 0) {
+				if (write(fd, "1", 1) != 1)
+					_exit(1);
+				close(fd);
+			}
+		}
+	}
+	for (int i = 0; i < 40; i++) {
+		char *c = clone_of(&t, 0, len, NULL, 0);
+
+		if (c == MAP_FAILED) {
+			if (errno != EAGAIN)
+				fail_msg("clone %d: %s", i, strerror(errno));
+			again++;
+			continue;
+		}
+		expect_pattern_at(c, 0, len);
+		assert_int_equal(munmap(c, len), 0);
+		ok++;
+	}
+	kill(compactor, SIGKILL);
+	waitpid(compactor, NULL, 0);
+	printf("# %d clones during compaction, %d EAGAIN\n", ok, again);
+	assert_true(ok > 0);
+	target_stop(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -985,6 +1031,7 @@ int main(void)
 		cmocka_unit_test(test_accounting),
 		cmocka_unit_test(test_baseline_1000_cycles),
 		cmocka_unit_test(test_concurrent_target),
+		cmocka_unit_test(test_during_compaction),
 	};
 
 	return cmocka_run_group_tests_name("clone", tests, setup, teardown);
