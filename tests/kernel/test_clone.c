@@ -964,6 +964,7 @@ static void test_during_compaction(void **state)
 	struct target t;
 	size_t len = 32UL << 20;
 	int ok = 0, again = 0;
+	long migrated = test_vmstat("pgmigrate_success");
 	pid_t compactor;
 
 	(void)state;
@@ -995,7 +996,8 @@ static void test_during_compaction(void **state)
 	}
 	kill(compactor, SIGKILL);
 	waitpid(compactor, NULL, 0);
-	printf("# %d clones during compaction, %d EAGAIN\n", ok, again);
+	printf("# %d clones during compaction, %d EAGAIN, %ld pages migrated\n",
+	       ok, again, test_vmstat("pgmigrate_success") - migrated);
 	assert_true(ok > 0);
 	target_stop(&t);
 }
