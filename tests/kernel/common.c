@@ -16,6 +16,7 @@
 #include <linux/io_uring.h>
 #include <linux/userfaultfd.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include "common.h"
 
@@ -65,6 +66,90 @@ pid_t test_spawn_as(uid_t uid, int euid0)
 	close(sync[0]);
 	close(sync[1]);
 	return pid;
+}
+
+struct perm_case {
+	test_read16_fn *read16;
+	pid_t pid;
+	int pidfd;
+	void *addr;
+};
+
+/* As the test user: 0, or the operation's errno (100+: a test error). */
+static int perm_probe(void *arg)
+{
+	struct perm_case *c = arg;
+	char a[16], b[16];
+	struct iovec l = { a, 16 }, r = { c->addr, 16 };
+	int v = vmxfer_open(), readv_errno = 0, op_errno;
+
+	if (v < 0)
+		return 100;
+	if (process_vm_readv(c->pid, &l, 1, &r, 1, 0) != 16)
+		readv_errno = errno;
+	op_errno = c->read16(v, c->pidfd, c->addr, b);
+	if (!op_errno && memcmp(a, b, 16))
+		return 101;
+	if (readv_errno != op_errno) {
+		fprintf(stderr, "pid %d: process_vm_readv errno %d, vmxfer %d\n",
+			(int)c->pid, readv_errno, op_errno);
+		return 102;
+	}
+	return op_errno;
+}
+
+/* A child of the test user's own: open to it. */
+static int perm_own_child(void *arg)
+{
+	struct perm_case c = *(struct perm_case *)arg;
+	struct target t;
+	int ret;
+
+	target_start(&t, 4096, 0);
+	c.pid = t.pid;
+	c.pidfd = t.pidfd;
+	c.addr = t.base;
+	ret = perm_probe(&c);
+	target_stop(&t);
+	return ret;
+}
+
+/* Spawn (see test_spawn_as), probe as @prober, reap. */
+static int perm_against(struct perm_case *c, uid_t uid, int euid0,
+			uid_t prober)
+{
+	int ret;
+
+	c->pid = test_spawn_as(uid, euid0);
+	c->pidfd = vmxfer_pidfd_open(c->pid);
+	ret = test_as_user(prober, perm_probe, c);
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, NULL, 0);
+	close(c->pidfd);
+	return ret;
+}
+
+void test_perm_matrix(test_read16_fn *read16)
+{
+	char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct perm_case c = { .read16 = read16, .addr = page };
+
+	assert_ptr_not_equal(page, MAP_FAILED);
+	strcpy(page, "vmxfer-perm");
+	assert_int_equal(chmod(VMXFER_DEVICE_PATH, 0666), 0);
+	assert_int_equal(test_as_user(TEST_UID_OTHER, perm_own_child, &c), 0);
+	/* Root, another uid, set-uid root: EPERM. */
+	assert_int_equal(perm_against(&c, 0, 0, TEST_UID_OTHER), EPERM);
+	assert_int_equal(perm_against(&c, TEST_UID_MEMBER, 0, TEST_UID_OTHER),
+			 EPERM);
+	assert_int_equal(perm_against(&c, TEST_UID_OTHER, 1, TEST_UID_OTHER),
+			 EPERM);
+	/* A process open to its own uid when not a descendant: Yama's
+	 * ptrace_scope decides, for both interfaces alike. */
+	assert_true(perm_against(&c, TEST_UID_MEMBER, 0, TEST_UID_MEMBER) < 100);
+	assert_int_equal(chmod(VMXFER_DEVICE_PATH, 0600), 0);
+	munmap(page, 4096);
 }
 
 int test_sh(const char *fmt, ...)

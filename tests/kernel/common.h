@@ -31,6 +31,17 @@ int test_open_for(uint64_t feature);
  */
 pid_t test_spawn_as(uid_t uid, int euid0);
 
+/*
+ * The permission matrix of a remote operation, as process_vm_readv's:
+ * @read16 reads 16 bytes at @addr (page aligned) of the process @pidfd
+ * names through the operation, into @buf, and returns 0 or an errno.  Run
+ * as uid 1000, it must succeed on its own child and fail with EPERM on a
+ * root process, another uid's process and a set-uid-root process -- each
+ * verdict (and the bytes) identical to process_vm_readv's.
+ */
+typedef int test_read16_fn(int vfd, int pidfd, void *addr, char *buf);
+void test_perm_matrix(test_read16_fn *read16);
+
 /* Run a shell command (printf-style); its exit status, -1 if it did not exit. */
 int test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -696,73 +696,22 @@ static void test_clone_twice(void **state)
 
 /* --- security ----------------------------------------------------------- */
 
-struct perm_case {
-	pid_t pid;
-	int pidfd;
-	void *addr;
-};
-
-static int perm_probe(void *arg)
+/* The matrix, through a clone of the page. */
+static int clone16(int v, int pidfd, void *addr, char *buf)
 {
-	struct perm_case *c = arg;
-	char buf[16];
-	struct iovec l = { buf, 16 }, r = { c->addr, 16 };
-	int v = vmxfer_open(), readv_errno = 0, clone_errno = 0;
-	char *m;
+	char *m = vmxfer_clone(v, pidfd, addr, PAGE, NULL, 0);
 
-	if (v < 0)
-		return 100;
-	if (process_vm_readv(c->pid, &l, 1, &r, 1, 0) != 16)
-		readv_errno = errno;
-	m = vmxfer_clone(v, c->pidfd, c->addr, PAGE, NULL, 0);
 	if (m == MAP_FAILED)
-		clone_errno = errno;
-	else if (memcmp(m, buf, 16))
-		return 101;
-	if (readv_errno != clone_errno)
-		return 102;
-	return clone_errno;
-}
-
-static int perm_own_child(void *arg)
-{
-	struct target t;
-	struct perm_case c;
-	int ret;
-
-	(void)arg;
-	target_start(&t, PAGE, 0);
-	c.pid = t.pid;
-	c.pidfd = t.pidfd;
-	c.addr = t.base;
-	ret = perm_probe(&c);
-	target_stop(&t);
-	return ret;
+		return errno;
+	memcpy(buf, m, 16);
+	munmap(m, PAGE);
+	return 0;
 }
 
 static void test_permissions(void **state)
 {
-	char *page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	struct perm_case c = { .addr = page };
-	struct { uid_t uid; int euid0; } who[] = {
-		{ 0, 0 }, { TEST_UID_MEMBER, 0 }, { TEST_UID_OTHER, 1 },
-	};
-
 	(void)state;
-	assert_int_equal(chmod(VMXFER_DEVICE_PATH, 0666), 0);
-	assert_int_equal(test_as_user(TEST_UID_OTHER, perm_own_child, NULL), 0);
-	for (size_t i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
-		c.pid = test_spawn_as(who[i].uid, who[i].euid0);
-		c.pidfd = vmxfer_pidfd_open(c.pid);
-		assert_int_equal(test_as_user(TEST_UID_OTHER, perm_probe, &c),
-				 EPERM);
-		kill(c.pid, SIGKILL);
-		waitpid(c.pid, NULL, 0);
-		close(c.pidfd);
-	}
-	assert_int_equal(chmod(VMXFER_DEVICE_PATH, 0600), 0);
-	munmap(page, PAGE);
+	test_perm_matrix(clone16);
 }
 
 /* --- an ordinary mapping ------------------------------------------------ */

@@ -411,96 +411,28 @@ static void test_no_readers(void **state)
 
 /* --- permissions: exactly process_vm_readv's verdict ------------------ */
 
-struct perm_case {
-	pid_t pid;
-	int pidfd;
-	void *addr;
-};
-
-/* Runs as the unprivileged user: 0 ok, else the errno of each call. */
-static int perm_probe(void *arg)
+/* The matrix, through a pipe. */
+static int splice16(int v, int pidfd, void *addr, char *buf)
 {
-	struct perm_case *c = arg;
-	char a[16], b[16];
-	struct iovec l = { a, 16 }, r = { c->addr, 16 };
-	int p[2], v, readv_errno = 0, splice_errno = 0;
+	struct iovec r = { addr, 16 };
+	int p[2], ret = 0;
 
-	v = vmxfer_open();
-	if (v < 0 || pipe(p))
-		return 100;
-	if (process_vm_readv(c->pid, &l, 1, &r, 1, 0) != 16)
-		readv_errno = errno;
-	if (vmxfer_splice(v, c->pidfd, p[1], &r, 1, 0) != 16)
-		splice_errno = errno;
-	else if (read(p[0], b, 16) != 16 || memcmp(a, b, 16))
-		return 101;
-	if (readv_errno != splice_errno) {
-		fprintf(stderr, "pid %d: process_vm_readv errno %d, splice %d\n",
-			(int)c->pid, readv_errno, splice_errno);
-		return 102;
-	}
-	return splice_errno;
-}
-
-/* A child of the unprivileged user: spliceable by it. */
-static int perm_own_child(void *arg)
-{
-	struct target t;
-	struct perm_case c;
-	int ret;
-
-	(void)arg;
-	target_start(&t, PAGE, 0);
-	c.pid = t.pid;
-	c.pidfd = t.pidfd;
-	c.addr = t.base;
-	ret = perm_probe(&c);
-	target_stop(&t);
+	if (pipe(p))
+		return 200;
+	if (vmxfer_splice(v, pidfd, p[1], &r, 1, 0) != 16)
+		ret = errno;
+	else if (read(p[0], buf, 16) != 16)
+		ret = 201;
+	close(p[0]);
+	close(p[1]);
 	return ret;
 }
 
-/* Allowed and denied exactly where process_vm_readv is (perm_probe). */
+/* Allowed and denied exactly where process_vm_readv is. */
 static void test_permissions(void **state)
 {
-	static char probe_data[16] = "vmxfer-perm";
-	struct perm_case c = { .addr = probe_data };
-	pid_t other;
-
 	(void)state;
-	assert_int_equal(chmod(VMXFER_DEVICE_PATH, 0666), 0);
-
-	/* Own child: allowed. */
-	assert_int_equal(test_as_user(TEST_UID_OTHER, perm_own_child, NULL), 0);
-
-	/* Root, another uid, set-uid root: EPERM. */
-	other = test_spawn_as(0, 0);
-	c.pid = other;
-	c.pidfd = vmxfer_pidfd_open(other);
-	assert_int_equal(test_as_user(TEST_UID_OTHER, perm_probe, &c), EPERM);
-	kill(other, SIGKILL);
-	waitpid(other, NULL, 0);
-	close(c.pidfd);
-
-	other = test_spawn_as(TEST_UID_MEMBER, 0);
-	c.pid = other;
-	c.pidfd = vmxfer_pidfd_open(other);
-	assert_int_equal(test_as_user(TEST_UID_OTHER, perm_probe, &c), EPERM);
-	/* The same process is open to its own uid (when not a descendant,
-	 * Yama's ptrace_scope decides, for both interfaces alike). */
-	assert_true(test_as_user(TEST_UID_MEMBER, perm_probe, &c) < 100);
-	kill(other, SIGKILL);
-	waitpid(other, NULL, 0);
-	close(c.pidfd);
-
-	other = test_spawn_as(TEST_UID_OTHER, 1);
-	c.pid = other;
-	c.pidfd = vmxfer_pidfd_open(other);
-	assert_int_equal(test_as_user(TEST_UID_OTHER, perm_probe, &c), EPERM);
-	kill(other, SIGKILL);
-	waitpid(other, NULL, 0);
-	close(c.pidfd);
-
-	assert_int_equal(chmod(VMXFER_DEVICE_PATH, 0600), 0);
+	test_perm_matrix(splice16);
 }
 
 /* --- THP, swap -------------------------------------------------------- */
