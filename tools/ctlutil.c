@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,4 +42,17 @@ int vx_open_for(const char *who, uint64_t feat, const char *op)
 		return -1;
 	}
 	return vfd;
+}
+
+int vx_parse_pid(const char *s, pid_t *pid)
+{
+	char *e;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &e, 10);
+	if (e == s || *e || errno || v <= 0 || v > INT32_MAX)
+		return -1;
+	*pid = (pid_t)v;
+	return 0;
 }

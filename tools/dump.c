@@ -59,19 +59,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int parse_pid(const char *s, pid_t *pid)
-{
-	char *e;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &e, 10);
-	if (e == s || *e || errno || v <= 0 || v > INT32_MAX)
-		return -1;
-	*pid = (pid_t)v;
-	return 0;
-}
-
 static void explain_target_errno(int e, pid_t pid, const char *what)
 {
 	switch (e) {
@@ -527,7 +514,7 @@ int vx_dump_main(const char *p, int argc, char **argv)
 		const char *a = argv[i];
 
 		if (!strcmp(a, "--pid") && i + 1 < argc) {
-			if (parse_pid(argv[++i], &pid)) {
+			if (vx_parse_pid(argv[++i], &pid)) {
 				rc = dump_usage("bad pid", argv[i]);
 				goto out;
 			}
@@ -771,7 +758,7 @@ int vx_undump_main(const char *p, int argc, char **argv)
 		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
 			quiet = 1;
 		} else if (!strcmp(argv[i], "--against") && i + 1 < argc) {
-			if (parse_pid(argv[++i], &c.against)) {
+			if (vx_parse_pid(argv[++i], &c.against)) {
 				err("undump: bad pid '%s'", argv[i]);
 				return EXIT_USAGE;
 			}

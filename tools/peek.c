@@ -77,19 +77,6 @@ static int parse_len(const char *s, uint64_t *v)
 	return 0;
 }
 
-static int parse_pid(const char *s, pid_t *pid)
-{
-	char *e;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &e, 10);
-	if (e == s || *e || errno || v <= 0 || v > INT32_MAX)
-		return -1;
-	*pid = (pid_t)v;
-	return 0;
-}
-
 int vx_peek_parse(int argc, char **argv, struct vx_peek_args *a,
 		  char *e, size_t elen)
 {
@@ -107,12 +94,12 @@ int vx_peek_parse(int argc, char **argv, struct vx_peek_args *a,
 				snprintf(e, elen, "%s needs a PID", s);
 				return EXIT_USAGE;
 			}
-			if (parse_pid(argv[++i], &a->pid)) {
+			if (vx_parse_pid(argv[++i], &a->pid)) {
 				snprintf(e, elen, "bad pid '%s'", argv[i]);
 				return EXIT_USAGE;
 			}
 		} else if (!strncmp(s, "--pid=", 6)) {
-			if (parse_pid(s + 6, &a->pid)) {
+			if (vx_parse_pid(s + 6, &a->pid)) {
 				snprintf(e, elen, "bad pid '%s'", s + 6);
 				return EXIT_USAGE;
 			}
