@@ -59,10 +59,30 @@ void test_reload(const char *params);
 void test_settle(void);
 
 /*
- * MemFree once it has settled: the highest of a few readings a little apart
+ * Free memory once it has settled: MemFree plus the pages cached on the
+ * per-cpu free lists, the highest of a few readings a little apart
  * (deferred frees -- RCU, THP split queues, zram -- land late).
  */
 long test_settled_free(void);
+
+/*
+ * Where memory is, for leak checks: the settled free memory and the
+ * counters a leak or a cache could hide in, so a failing comparison says
+ * which one moved.
+ */
+struct test_mem {
+	long free, anon, pagetables, slab_unrecl, slab_recl, cached, percpu,
+	     kstack, swapcached, zram;
+};
+void test_mem_snapshot(struct test_mem *m);	/* after test_settle() */
+/* Print "# mem: key a -> b" for each counter; return free memory lost (kB). */
+long test_mem_report(const struct test_mem *a, const struct test_mem *b);
+
+/*
+ * VMXFER_TEST_FILTER=pattern (cmocka's glob) runs only the matching tests
+ * of a program: for chasing one test in a loop in the guest.
+ */
+void test_filter_from_env(void);
 
 /* A value from /proc/meminfo or /proc/vmstat, -1 if absent. */
 long test_meminfo(const char *key);

@@ -256,5 +256,6 @@ int main(void)
 		cmocka_unit_test(test_symbols),
 	};
 
+	test_filter_from_env();
 	return cmocka_run_group_tests_name("abi", tests, setup, teardown);
 }

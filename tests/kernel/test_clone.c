@@ -838,28 +838,24 @@ static void clone_cycles(size_t len, int cycles, unsigned int flags)
 
 static void test_baseline_1000_cycles(void **state)
 {
-	long anon0, pt0, free0, anon1, pt1, free1;
+	struct test_mem m0, m1;
+	long lost;
 
 	(void)state;
 	clone_cycles(4UL << 20, 20, 0);	/* warm slab, pcp and THP caches */
 	clone_cycles(8UL << 20, 20, TGT_THP);
 	test_settle();
-	anon0 = test_meminfo("AnonPages");
-	pt0 = test_meminfo("PageTables");
-	free0 = test_settled_free();
+	test_mem_snapshot(&m0);
 
 	clone_cycles(4UL << 20, 500, 0);
 	clone_cycles(8UL << 20, 500, TGT_THP);
 
 	test_settle();
-	anon1 = test_meminfo("AnonPages");
-	pt1 = test_meminfo("PageTables");
-	free1 = test_settled_free();
-	printf("# AnonPages %ld -> %ld kB, PageTables %ld -> %ld kB, MemFree %ld -> %ld kB\n",
-	       anon0, anon1, pt0, pt1, free0, free1);
-	assert_true(labs(anon1 - anon0) < 1024);
-	assert_true(labs(pt1 - pt0) < 256);
-	assert_true(free0 - free1 < 8192);
+	test_mem_snapshot(&m1);
+	lost = test_mem_report(&m0, &m1);
+	assert_true(labs(m1.anon - m0.anon) < 1024);
+	assert_true(labs(m1.pagetables - m0.pagetables) < 256);
+	assert_true(lost < 2048);
 }
 
 /* The target munmaps, mprotects, forks and writes all the while. */
@@ -985,5 +981,6 @@ int main(void)
 		cmocka_unit_test(test_during_compaction),
 	};
 
+	test_filter_from_env();
 	return cmocka_run_group_tests_name("clone", tests, setup, teardown);
 }

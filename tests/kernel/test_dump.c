@@ -585,5 +585,6 @@ int main(void)
 		cmocka_unit_test(test_errors),
 	};
 
+	test_filter_from_env();
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -207,5 +207,6 @@ int main(void)
 		cmocka_unit_test(test_hide_unknown),
 	};
 
+	test_filter_from_env();
 	return cmocka_run_group_tests_name("module", tests, NULL, NULL);
 }

@@ -385,5 +385,6 @@ int main(void)
 		cmocka_unit_test(test_usage),
 	};
 
+	test_filter_from_env();
 	return cmocka_run_group_tests_name("vmxfer-ctl peek", tests, NULL, NULL);
 }
