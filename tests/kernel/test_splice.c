@@ -304,6 +304,7 @@ static void test_errors(void **state)
 static void test_zombie(void **state)
 {
 	struct iovec iov = { .iov_base = &vfd, .iov_len = 4 };
+	siginfo_t si;
 	int p[2], pidfd;
 	pid_t pid;
 
@@ -314,7 +315,8 @@ static void test_zombie(void **state)
 		_exit(0);
 	pidfd = vmxfer_pidfd_open(pid);
 	assert_true(pidfd >= 0);
-	usleep(100 * 1000);	/* exited, not reaped */
+	/* Exited, not reaped: a zombie. */
+	assert_int_equal(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
 	assert_int_equal(vmxfer_splice(vfd, pidfd, p[1], &iov, 1, 0), -1);
 	assert_int_equal(errno, ESRCH);
 	waitpid(pid, NULL, 0);
