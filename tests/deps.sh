@@ -7,7 +7,12 @@ pkgs=(
 	libkmod-dev libcmocka-dev kmod
 	qemu-system-x86 busybox-static cpio zstd xz-utils
 	sparse dkms linux-source-6.1
+	dwarves libelf1 libssl3 zlib1g
 )
+# dwarves: pahole, which 6.12's kbuild runs for module BTF.  libelf1, libssl3,
+# zlib1g: what the kbuild tools (objtool, modpost, sign-file) extracted into
+# the guest cache link against.  Found on a fresh bookworm (debootstrap
+# minbase): the 6.12 module build failed there without pahole.
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
