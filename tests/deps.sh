@@ -7,6 +7,7 @@ pkgs=(
 	libkmod-dev libcmocka-dev kmod
 	qemu-system-x86 busybox-static cpio zstd xz-utils
 	sparse dkms linux-source-6.1
+	debootstrap # sid chroot for 7.x (tests/vm/chroot)
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -4,7 +4,8 @@
 #    and include/: nothing reported.  LINUX_VERSION_CODE is ignored: an
 #    out-of-tree module must test versions (all of them live in compat.h).
 #  - sparse (make C=2) against each kernel line's headers: nothing reported
-#    in vmxfer's own files.
+#    in vmxfer's own files.  Lines built in a chroot (QUIRKS CHROOT=) run
+#    the chroot's own sparse.
 #  - ibt-check.sh on each line's vmxfer.ko: no indirect branches.
 #  - version: module/version.h, dkms.conf and the Makefile agree.
 set -euo pipefail
@@ -60,7 +61,13 @@ for line in "${lines[@]}"; do
 	# sparse, in a scratch copy so the checked-in tree stays clean.
 	rm -rf "$tmp/sp"; mkdir -p "$tmp/sp"
 	cp -r "$top/module" "$top/include" "$tmp/sp/"
-	make -C "$KDIR" M="$tmp/sp/module" C=2 CHECK=sparse ${KQUIRKS:-} modules >"$tmp/sparse.log" 2>&1 || true
+	# As the module build does: with the line's quirks, in its chroot if any.
+	(
+		# shellcheck source=vm/lib.sh
+		. "$top/tests/vm/lib.sh"
+		vm_line "$line"
+		vm_kmake "$KROOT" "$tmp/sp" -C "$KDIR" M="$tmp/sp/module" C=2 CHECK=sparse modules
+	) >"$tmp/sparse.log" 2>&1 || true
 	out=$(grep -E "^$tmp/sp/(module|include)/[^:]+:[0-9]+:[0-9]+: (warning|error)" "$tmp/sparse.log" | sed "s|$tmp/sp/||" || true)
 	if ! grep -q 'CHECK' "$tmp/sparse.log"; then
 		bad "$line: sparse did not run"; tail -20 "$tmp/sparse.log" | sed 's/^/    /'
