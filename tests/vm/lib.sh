@@ -183,21 +183,28 @@ vm_quirk() {
 	tr ',' '\n' <<<"$LINE_QUIRKS" | sed -n "s/^$1=//p" | head -n1
 }
 
-# vm_kmake KROOT DIR [MAKE-ARGS...]: make for a module against the headers
-# in KROOT (tests/vm/kernel's KROOT) with the line's QUIRKS (vm_line first).
-# DIR is the directory holding the module sources (made visible inside a
-# chroot). With CHROOT=SUITE the make runs in that suite's chroot, which
-# gets the headers' build dependencies (KROOT/.vmxfer-build-deps) installed.
-vm_kmake() {
-	local kroot=$1 dir=$2 suite croot quirks=() bdeps=()
+# vm_kenv KROOT DIR COMMAND [ARGS...]: run COMMAND where modules for the
+# headers in KROOT (tests/vm/kernel's KROOT) are built, for the line of
+# vm_line: on the host, or with QUIRKS CHROOT=SUITE in that suite's chroot,
+# which gets the headers' build dependencies (KROOT/.vmxfer-build-deps)
+# installed. DIR (e.g. the module sources) is made visible inside it.
+vm_kenv() {
+	local kroot=$1 dir=$2 suite croot bdeps=()
 	shift 2
-	mapfile -t quirks < <(vm_quirk_args)
 	suite=$(vm_quirk CHROOT)
 	if [[ -z $suite ]]; then
-		make "${quirks[@]}" "$@"
+		"$@"
 		return
 	fi
 	if [[ -f $kroot/.vmxfer-build-deps ]]; then mapfile -t bdeps <"$kroot/.vmxfer-build-deps"; fi
 	croot=$("$VM_DIR/chroot" "$suite" "${bdeps[@]}") || return 1
-	vm_in_chroot "$croot" "$kroot" "$dir" -- make "${quirks[@]}" "$@"
+	vm_in_chroot "$croot" "$kroot" "$dir" -- "$@"
+}
+
+# vm_kmake KROOT DIR [MAKE-ARGS...]: make with the line's QUIRKS, in vm_kenv.
+vm_kmake() {
+	local kroot=$1 dir=$2 quirks=()
+	shift 2
+	mapfile -t quirks < <(vm_quirk_args)
+	vm_kenv "$kroot" "$dir" make "${quirks[@]}" "$@"
 }
