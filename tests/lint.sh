@@ -67,11 +67,13 @@ for line in "${lines[@]}"; do
 	# must know __typeof_unqual__, which 7.x headers use) and force it on.
 	check=(C=2)
 	printf 'static inline int u(const int *q)\n{\n\t__typeof_unqual__(*q) v = *q;\n\treturn v;\n}\n' >"$tmp/sp-probe.c"
-	if [ ! -e "$KDIR/scripts/checker-valid.sh" ] && [ ! -e "$(dirname "$KDIR")/$(basename "$KDIR" | sed 's/-amd64$/-common/')/scripts/checker-valid.sh" ]; then
+	common=$(sed -n 's/^include \(.*\)\/Makefile$/\1/p' "$KDIR/Makefile")
+	if [ -n "$common" ] && grep -q 'scripts/checker-valid.sh' "$common/Makefile" &&
+		[ ! -e "$common/scripts/checker-valid.sh" ]; then
 		check=(KBUILD_CHECKSRC=2)
 	fi
 	(
-		# shellcheck source=vm/lib.sh
+		# shellcheck source=SCRIPTDIR/vm/lib.sh
 		. "$top/tests/vm/lib.sh"
 		vm_line "$line"
 		if [ "${check[0]}" != C=2 ]; then
