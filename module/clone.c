@@ -67,6 +67,7 @@ struct vmxfer_clone_ctx {
 	bool check;		/* the check pass: change nothing */
 	bool self;		/* cloning from the caller's own mm */
 	bool related;		/* this VMA's anon_vma tree reaches dst_mm */
+	struct vm_area_struct *dst_vma;	/* copy: the new VMA being filled */
 	swp_entry_t cont;	/* swap entry needing a count continuation */
 };
 
@@ -157,14 +158,13 @@ static int vmxfer_check_anon(struct vmxfer_clone_ctx *c,
  * to copy (the new VMA has no userfaultfd); poison, swap-in errors and
  * anything else: EIO, the data is gone.
  */
-static int vmxfer_nonswap_verdict(swp_entry_t entry)
+static int vmxfer_nonswap_verdict(pte_t pte)
 {
-	if (is_migration_entry(entry))
+	if (vmxfer_pte_is_migration(pte))
 		return -EAGAIN;
-	if (is_device_private_entry(entry) || is_device_exclusive_entry(entry))
+	if (vmxfer_pte_is_device(pte))
 		return -EBUSY;
-	if (is_pte_marker_entry(entry) &&
-	    !(pte_marker_get(entry) & ~PTE_MARKER_UFFD_WP))
+	if (vmxfer_pte_is_uffd_wp_marker(pte))
 		return 0;
 	return -EIO;
 }
@@ -174,14 +174,12 @@ static int vmxfer_check_pte(struct vmxfer_clone_ctx *c,
 			    pte_t pte)
 {
 	struct page *page;
-	swp_entry_t entry;
 
 	if (pte_none(pte))
 		return 0;
 	if (!pte_present(pte)) {
-		entry = pte_to_swp_entry(pte);
-		if (non_swap_entry(entry))
-			return vmxfer_nonswap_verdict(entry);
+		if (!vmxfer_pte_is_swap(pte))
+			return vmxfer_nonswap_verdict(pte);
 		if (c->self || (c->related && !pte_swp_exclusive(pte)))
 			return -EBUSY;
 		return 0;
@@ -244,14 +242,16 @@ static int vmxfer_copy_swap_pte(struct vmxfer_clone_ctx *c, pte_t *src_pte,
 				pte_t *dst_pte, unsigned long addr, pte_t pte,
 				int *rss)
 {
-	swp_entry_t entry = pte_to_swp_entry(pte);
+	swp_entry_t entry = vmxfer_leaf_from_pte(pte);
+	int ret;
 
-	if (non_swap_entry(entry))
-		return vmxfer_nonswap_verdict(entry);
-	if (static_call(vmxfer_swap_duplicate)(entry) < 0) {
+	if (!vmxfer_pte_is_swap(pte))
+		return vmxfer_nonswap_verdict(pte);
+	ret = vmxfer_swap_dup(entry);
+	if (ret == -ENOMEM)
 		c->cont = entry;
+	if (ret)
 		return -EIO;
-	}
 	/* Swapoff finds the caller's entries through the mmlist. */
 	if (unlikely(list_empty(&c->dst_mm->mmlist))) {
 		spin_lock(vx_mmlist_lock);
@@ -283,11 +283,12 @@ static int vmxfer_copy_pte(struct vmxfer_clone_ctx *c,
 
 	page = static_call(vmxfer_vm_normal_page)(vma, addr, pte);
 	if (page && PageAnon(page)) {
-		if (vmxfer_page_ksm(page) || vmxfer_dup_anon(page, false, vma))
+		if (vmxfer_page_ksm(page) ||
+		    vmxfer_dup_anon(page, false, c->dst_vma, vma))
 			return -EBUSY;
 		rss[MM_ANONPAGES]++;
 	} else if (page) {
-		vmxfer_dup_file_pte(page);
+		vmxfer_dup_file_pte(page, c->dst_vma);
 		rss[vmxfer_mm_counter(page)]++;
 	}
 	if (is_cow_mapping(vma->vm_flags) && pte_write(pte)) {
@@ -385,8 +386,7 @@ again:
 
 	if (ret == -EIO && c->cont.val) {
 		/* A swap count overflowed: extend it where we may sleep. */
-		ret = static_call(vmxfer_add_swap_count_continuation)
-				(c->cont, GFP_KERNEL);
+		ret = vmxfer_swap_dup_extend(c->cont);
 		c->cont.val = 0;
 		if (ret < 0)
 			return -ENOMEM;
@@ -428,7 +428,8 @@ static int vmxfer_copy_huge_pmd(struct vmxfer_clone_ctx *c,
 	spin_lock_nested(src_ptl, SINGLE_DEPTH_NESTING);
 	if (!pmd_same(*src_pmd, orig))
 		ret = -ENOENT;
-	else if (vmxfer_page_ksm(page) || vmxfer_dup_anon(page, true, vma))
+	else if (vmxfer_page_ksm(page) ||
+		 vmxfer_dup_anon(page, true, c->dst_vma, vma))
 		ret = -EBUSY;
 	mm_inc_nr_ptes(c->dst_mm);
 	if (!ret) {
@@ -485,7 +486,7 @@ static int vmxfer_clone_huge(struct vmxfer_clone_ctx *c,
 		if (ret != -ENOENT)
 			return ret;
 	}
-	static_call(vmxfer___split_huge_pmd)(vma, src_pmd, addr, false, NULL);
+	vmxfer_split_huge_pmd(vma, src_pmd, addr);
 	return -ENOENT;
 }
 
@@ -594,7 +595,7 @@ static int vmxfer_clone_vma(struct vmxfer_clone_ctx *c,
 	vmxfer_vm_flags_mod(new, VM_SOFTDIRTY, VMXFER_CLONE_DROP);
 
 	ret = -ENOMEM;
-	if (!static_call(vmxfer_may_expand_vm)(c->dst_mm, new->vm_flags, npages))
+	if (!vmxfer_may_expand_vm(c->dst_mm, new, npages))
 		goto out_free;
 	if (new->vm_file)
 		get_file(new->vm_file);
@@ -652,6 +653,8 @@ static int vmxfer_clone_copy(struct vmxfer_clone_ctx *c)
 		vend = min(end, vma->vm_end);
 		if (!vma->anon_vma)
 			continue;
+		/* Made by the map pass for exactly [addr, vend) + delta. */
+		c->dst_vma = vma_lookup(c->dst_mm, addr + c->delta);
 		vmxfer_notifier_init(&range, vma, addr, vend);
 		vmxfer_notifier_start(&range);
 		ret = vmxfer_clone_range(c, vma, addr, vend);

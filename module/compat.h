@@ -54,6 +54,41 @@ static inline long vmxfer_gup_remote(struct mm_struct *mm, unsigned long start,
 #define VMXFER_HAVE_GET_UNMAPPED_AREA_FN	1
 #endif
 
+/*
+ * Changes between 6.12 and 7.2 (Debian sid).  The release that made each
+ * one is given as best known; only 6.12 (without) and 7.2 (with) are built
+ * and tested.
+ *  - 6.13: pte_offset_map_nolock() split into _ro_nolock()/_rw_nolock().
+ *  - 6.15: the rmap dup helpers take the destination VMA (per-mm mapcount
+ *    tracking, CONFIG_MM_ID); __split_huge_pmd() lost its folio argument.
+ *  - 6.19: softleaf_t (linux/leafops.h) replaced the swp_entry_t tests of
+ *    non-present PTEs (non_swap_entry(), is_migration_entry(), ...).
+ *  - 7.0: swap tables: swap_duplicate()/add_swap_count_continuation()
+ *    became swap_dup_entry_direct()/swap_retry_table_alloc(); the anon_vma
+ *    API (anon_vma_fork()) and may_expand_vm(), now taking vma_flags_t,
+ *    moved to mm/internal.h, so they are declared below.
+ */
+#if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
+#define VMXFER_HAVE_PTE_MAP_RW_NOLOCK	1
+#endif
+#if KERNEL_VERSION(6, 15, 0) <= LINUX_VERSION_CODE
+#define VMXFER_RMAP_DST_VMA		1
+#endif
+#if KERNEL_VERSION(6, 19, 0) <= LINUX_VERSION_CODE
+#define VMXFER_SOFTLEAF			1
+#include <linux/leafops.h>
+#endif
+#if KERNEL_VERSION(7, 0, 0) <= LINUX_VERSION_CODE
+#define VMXFER_SWAP_TABLE		1
+#define VMXFER_MM_INTERNAL_DECLS	1
+
+/* mm/internal.h's prototypes, for the static calls' types only. */
+int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma);
+bool may_expand_vm(struct mm_struct *mm, const vma_flags_t *vma_flags,
+		   unsigned long npages);
+int swap_retry_table_alloc(swp_entry_t entry, gfp_t gfp);
+#endif
+
 #include "symbols.h"
 
 /* VM_LOCKED_MASK is 6.3+; VM_SEALED (mseal) 6.10+. */
@@ -165,9 +200,11 @@ static inline bool vmxfer_page_maybe_pinned(struct vm_area_struct *vma,
 
 /*
  * Take a reference and a mapcount for one more PTE (or PMD) mapping of an
- * anonymous page, as fork() does; -EBUSY when it may be DMA-pinned.
+ * anonymous page in @dst_vma, as fork() does; -EBUSY when it may be
+ * DMA-pinned.
  */
 static inline int vmxfer_dup_anon(struct page *page, bool pmd,
+				  struct vm_area_struct *dst_vma,
 				  struct vm_area_struct *src_vma)
 {
 	int ret;
@@ -176,10 +213,17 @@ static inline int vmxfer_dup_anon(struct page *page, bool pmd,
 	struct folio *folio = page_folio(page);
 
 	folio_get(folio);
+#ifdef VMXFER_RMAP_DST_VMA
+	if (pmd)
+		ret = folio_try_dup_anon_rmap_pmd(folio, page, dst_vma, src_vma);
+	else
+		ret = folio_try_dup_anon_rmap_pte(folio, page, dst_vma, src_vma);
+#else
 	if (pmd)
 		ret = folio_try_dup_anon_rmap_pmd(folio, page, src_vma);
 	else
 		ret = folio_try_dup_anon_rmap_pte(folio, page, src_vma);
+#endif
 	if (ret)
 		folio_put(folio);
 #else
@@ -191,24 +235,122 @@ static inline int vmxfer_dup_anon(struct page *page, bool pmd,
 	return ret;
 }
 
-/* One more PTE mapping of a page-cache page. */
-static inline void vmxfer_dup_file_pte(struct page *page)
+/* One more PTE mapping of a page-cache page, in @dst_vma. */
+static inline void vmxfer_dup_file_pte(struct page *page,
+				       struct vm_area_struct *dst_vma)
 {
 #ifdef VMXFER_FOLIO_RMAP
 	struct folio *folio = page_folio(page);
 
 	folio_get(folio);
+#ifdef VMXFER_RMAP_DST_VMA
+	folio_dup_file_rmap_pte(folio, page, dst_vma);
+#else
 	folio_dup_file_rmap_pte(folio, page);
+#endif
 #else
 	get_page(page);
 	page_dup_file_rmap(page, false);
 #endif
 }
 
-/* Is a migration entry one that a COW copy must make read-only? */
-static inline bool vmxfer_migration_writable(swp_entry_t entry)
+/* Split a huge PMD of @vma in place (not freezing). */
+static inline void vmxfer_split_huge_pmd(struct vm_area_struct *vma,
+					 pmd_t *pmd, unsigned long addr)
 {
-	return !is_readable_migration_entry(entry);
+#ifdef VMXFER_RMAP_DST_VMA
+	static_call(vmxfer___split_huge_pmd)(vma, pmd, addr, false);
+#else
+	static_call(vmxfer___split_huge_pmd)(vma, pmd, addr, false, NULL);
+#endif
+}
+
+/*
+ * Non-present, non-none PTEs: a swap entry proper, or one of migration,
+ * device-private/-exclusive, a PTE marker (with its bits), poison.  The
+ * leaf tests by their softleaf names, mapped onto the swp_entry_t ones
+ * before 6.19.
+ */
+#ifdef VMXFER_SOFTLEAF
+#define vmxfer_leaf_from_pte		softleaf_from_pte
+#define vmxfer_leaf_is_swap		softleaf_is_swap
+#define vmxfer_leaf_is_migration	softleaf_is_migration
+#define vmxfer_leaf_is_dev_private	softleaf_is_device_private
+#define vmxfer_leaf_is_dev_exclusive	softleaf_is_device_exclusive
+#define vmxfer_leaf_is_marker		softleaf_is_marker
+#define vmxfer_leaf_to_marker		softleaf_to_marker
+#else
+#define vmxfer_leaf_from_pte		pte_to_swp_entry
+#define vmxfer_leaf_is_swap(entry)	(!non_swap_entry(entry))
+#define vmxfer_leaf_is_migration	is_migration_entry
+#define vmxfer_leaf_is_dev_private	is_device_private_entry
+#define vmxfer_leaf_is_dev_exclusive	is_device_exclusive_entry
+#define vmxfer_leaf_is_marker		is_pte_marker_entry
+#define vmxfer_leaf_to_marker		pte_marker_get
+#endif
+
+static inline bool vmxfer_pte_is_swap(pte_t pte)
+{
+	return vmxfer_leaf_is_swap(vmxfer_leaf_from_pte(pte));
+}
+
+static inline bool vmxfer_pte_is_migration(pte_t pte)
+{
+	return vmxfer_leaf_is_migration(vmxfer_leaf_from_pte(pte));
+}
+
+static inline bool vmxfer_pte_is_device(pte_t pte)
+{
+	swp_entry_t entry = vmxfer_leaf_from_pte(pte);
+
+	return vmxfer_leaf_is_dev_private(entry) ||
+	       vmxfer_leaf_is_dev_exclusive(entry);
+}
+
+/* A marker that carries nothing but userfaultfd write-protection. */
+static inline bool vmxfer_pte_is_uffd_wp_marker(pte_t pte)
+{
+	swp_entry_t entry = vmxfer_leaf_from_pte(pte);
+
+	return vmxfer_leaf_is_marker(entry) &&
+	       !(vmxfer_leaf_to_marker(entry) & ~PTE_MARKER_UFFD_WP);
+}
+
+/*
+ * One more reference to the swap entry of a swap PTE (PTE lock held).
+ * -ENOMEM: the count needs more room, which vmxfer_swap_dup_extend() makes
+ * where sleeping is allowed; then try again.  Other errors: a bad entry.
+ */
+static inline int vmxfer_swap_dup(swp_entry_t entry)
+{
+#ifdef VMXFER_SWAP_TABLE
+	return static_call(vmxfer_swap_dup_entry_direct)(entry);
+#else
+	/* swap_duplicate() fails only when a continuation is needed. */
+	return static_call(vmxfer_swap_duplicate)(entry) < 0 ? -ENOMEM : 0;
+#endif
+}
+
+static inline int vmxfer_swap_dup_extend(swp_entry_t entry)
+{
+#ifdef VMXFER_SWAP_TABLE
+	return static_call(vmxfer_swap_retry_table_alloc)(entry, GFP_KERNEL);
+#else
+	return static_call(vmxfer_add_swap_count_continuation)(entry,
+								GFP_KERNEL);
+#endif
+}
+
+/* May @mm grow by @npages of a mapping like @vma (RLIMIT_AS/DATA)? */
+static inline bool vmxfer_may_expand_vm(struct mm_struct *mm,
+					struct vm_area_struct *vma,
+					unsigned long npages)
+{
+#ifdef VMXFER_MM_INTERNAL_DECLS
+	return static_call(vmxfer_may_expand_vm)(mm, &vma->flags, npages);
+#else
+	return static_call(vmxfer_may_expand_vm)(mm, vma->vm_flags, npages);
+#endif
 }
 
 /* mmu_notifier_range_init() lost its vma argument in 6.3. */
@@ -247,11 +389,26 @@ static inline void vmxfer_notifier_end(struct mmu_notifier_range *range)
  * Map the PTE table under @pmd and find its lock, without taking it; NULL
  * if the PMD is not a page table.  Since 6.5 the mapping holds the RCU read
  * lock until pte_unmap(): say so to sparse, as pte_offset_map_lock() does.
+ * The callers recheck the PMD under the lock (the _rw_ variant's contract).
  */
-#ifdef VMXFER_HAVE_PTE_MAP_FNS
+#ifdef __cond_lock
+#define vmxfer_cond_rcu(x)	__cond_lock(RCU, x)
+#else
+/* 7.x dropped sparse's __cond_lock (Clang's context analysis replaced it). */
+#define vmxfer_cond_rcu(x)	(x)
+#endif
+#ifdef VMXFER_HAVE_PTE_MAP_RW_NOLOCK
 #define vmxfer_pte_map_nolock(mm, pmd, addr, ptlp) ({			\
 	pte_t *__pte;							\
-	__cond_lock(RCU, __pte = static_call(vmxfer_pte_offset_map_nolock)\
+	pmd_t __pmdval;							\
+	vmxfer_cond_rcu(__pte = static_call(vmxfer_pte_offset_map_rw_nolock)\
+					(mm, pmd, addr, &__pmdval, ptlp));\
+	__pte;								\
+})
+#elif defined(VMXFER_HAVE_PTE_MAP_FNS)
+#define vmxfer_pte_map_nolock(mm, pmd, addr, ptlp) ({			\
+	pte_t *__pte;							\
+	vmxfer_cond_rcu(__pte = static_call(vmxfer_pte_offset_map_nolock)\
 					(mm, pmd, addr, ptlp));		\
 	__pte;								\
 })

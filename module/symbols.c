@@ -44,14 +44,22 @@ DEFINE_STATIC_CALL_NULL(vmxfer_do_munmap, do_munmap);
 DEFINE_STATIC_CALL_NULL(vmxfer___get_unmapped_area, __get_unmapped_area);
 #endif
 DEFINE_STATIC_CALL_NULL(vmxfer_vm_normal_page, vm_normal_page);
+#ifdef VMXFER_SWAP_TABLE
+DEFINE_STATIC_CALL_NULL(vmxfer_swap_dup_entry_direct, swap_dup_entry_direct);
+DEFINE_STATIC_CALL_NULL(vmxfer_swap_retry_table_alloc, swap_retry_table_alloc);
+#else
 DEFINE_STATIC_CALL_NULL(vmxfer_swap_duplicate, swap_duplicate);
 DEFINE_STATIC_CALL_NULL(vmxfer_add_swap_count_continuation,
 			add_swap_count_continuation);
+#endif
 DEFINE_STATIC_CALL_NULL(vmxfer___p4d_alloc, __p4d_alloc);
 DEFINE_STATIC_CALL_NULL(vmxfer___pud_alloc, __pud_alloc);
 DEFINE_STATIC_CALL_NULL(vmxfer___pmd_alloc, __pmd_alloc);
 DEFINE_STATIC_CALL_NULL(vmxfer___pte_alloc, __pte_alloc);
-#ifdef VMXFER_HAVE_PTE_MAP_FNS
+#ifdef VMXFER_HAVE_PTE_MAP_RW_NOLOCK
+DEFINE_STATIC_CALL_NULL(vmxfer_pte_offset_map_rw_nolock,
+			pte_offset_map_rw_nolock);
+#elif defined(VMXFER_HAVE_PTE_MAP_FNS)
 DEFINE_STATIC_CALL_NULL(vmxfer_pte_offset_map_nolock, pte_offset_map_nolock);
 #endif
 DEFINE_STATIC_CALL_NULL(vmxfer_pte_alloc_one, pte_alloc_one);
@@ -98,13 +106,20 @@ static struct vmxfer_sym vmxfer_syms[] = {
 	VMXFER_FUNC(__get_unmapped_area, VMXFER_FEAT_CLONE),
 #endif
 	VMXFER_FUNC(vm_normal_page, VMXFER_FEAT_CLONE),
+#ifdef VMXFER_SWAP_TABLE
+	VMXFER_FUNC(swap_dup_entry_direct, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(swap_retry_table_alloc, VMXFER_FEAT_CLONE),
+#else
 	VMXFER_FUNC(swap_duplicate, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(add_swap_count_continuation, VMXFER_FEAT_CLONE),
+#endif
 	VMXFER_FUNC(__p4d_alloc, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(__pud_alloc, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(__pmd_alloc, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(__pte_alloc, VMXFER_FEAT_CLONE),
-#ifdef VMXFER_HAVE_PTE_MAP_FNS
+#ifdef VMXFER_HAVE_PTE_MAP_RW_NOLOCK
+	VMXFER_FUNC(pte_offset_map_rw_nolock, VMXFER_FEAT_CLONE),
+#elif defined(VMXFER_HAVE_PTE_MAP_FNS)
 	VMXFER_FUNC(pte_offset_map_nolock, VMXFER_FEAT_CLONE),
 #endif
 	VMXFER_FUNC(pte_alloc_one, VMXFER_FEAT_CLONE),

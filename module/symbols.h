@@ -81,14 +81,21 @@ DECLARE_STATIC_CALL(vmxfer___get_unmapped_area, __get_unmapped_area);
 #endif
 /* clone: pages and page tables */
 DECLARE_STATIC_CALL(vmxfer_vm_normal_page, vm_normal_page);
+#ifdef VMXFER_SWAP_TABLE
+DECLARE_STATIC_CALL(vmxfer_swap_dup_entry_direct, swap_dup_entry_direct);
+DECLARE_STATIC_CALL(vmxfer_swap_retry_table_alloc, swap_retry_table_alloc);
+#else
 DECLARE_STATIC_CALL(vmxfer_swap_duplicate, swap_duplicate);
 DECLARE_STATIC_CALL(vmxfer_add_swap_count_continuation,
 		    add_swap_count_continuation);
+#endif
 DECLARE_STATIC_CALL(vmxfer___p4d_alloc, __p4d_alloc);
 DECLARE_STATIC_CALL(vmxfer___pud_alloc, __pud_alloc);
 DECLARE_STATIC_CALL(vmxfer___pmd_alloc, __pmd_alloc);
 DECLARE_STATIC_CALL(vmxfer___pte_alloc, __pte_alloc);
-#ifdef VMXFER_HAVE_PTE_MAP_FNS
+#ifdef VMXFER_HAVE_PTE_MAP_RW_NOLOCK
+DECLARE_STATIC_CALL(vmxfer_pte_offset_map_rw_nolock, pte_offset_map_rw_nolock);
+#elif defined(VMXFER_HAVE_PTE_MAP_FNS)
 DECLARE_STATIC_CALL(vmxfer_pte_offset_map_nolock, pte_offset_map_nolock);
 #endif
 DECLARE_STATIC_CALL(vmxfer_pte_alloc_one, pte_alloc_one);

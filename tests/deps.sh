@@ -8,6 +8,7 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio zstd xz-utils
 	sparse dkms linux-source-6.1
 	dwarves libelf1 libssl3 zlib1g
+	debootstrap # sid chroot for 7.x (tests/vm/chroot)
 )
 # dwarves: pahole, which 6.12's kbuild runs for module BTF.  libelf1, libssl3,
 # zlib1g: what the kbuild tools (objtool, modpost, sign-file) extracted into

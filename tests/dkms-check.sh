@@ -7,6 +7,9 @@
 # linux-headers package is installed (under CI=true it is installed with
 # apt first, as a user would); otherwise the guest runner's cached headers,
 # passed with --kernelsourcedir (forced with VMXFER_DKMS_CACHED=1).
+# A line built in a chroot (QUIRKS CHROOT=SUITE, e.g. 7.2 in sid, whose
+# headers need gcc-16) is checked by dkms inside that chroot, as a user of
+# that suite would build it, against the cached headers.
 # Prints "dkms: N passed, N failed".
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,8 +39,42 @@ register() {
 
 pass=0 fail=0
 register
+# dkms_chroot SUITE: dkms add + build in SUITE's chroot (see tests/vm/chroot).
+dkms_chroot() (
+	# shellcheck source=SCRIPTDIR/vm/lib.sh
+	. "$top/tests/vm/lib.sh"
+	vm_line "$line"
+	deps=()
+	if [ -f "$KROOT/.vmxfer-build-deps" ]; then mapfile -t deps <"$KROOT/.vmxfer-build-deps"; fi
+	croot=$("$top/tests/vm/chroot" "$1" dkms "${deps[@]}") || exit 1
+	rm -rf "$croot/usr/src/vmxfer-$ver" "$croot/var/lib/dkms/vmxfer"
+	cp -a "$src" "$croot/usr/src/"
+	trap 'rm -rf "$croot/usr/src/vmxfer-$ver" "$croot/var/lib/dkms/vmxfer"' EXIT
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	vm_in_chroot "$croot" "$KROOT" -- sh -c 'dkms add -m vmxfer -v "$1" >/dev/null &&
+		dkms build -m vmxfer -v "$1" -k "$2" --kernelsourcedir "$3" ||
+		{ cat "/var/lib/dkms/vmxfer/$1/build/make.log"; exit 1; }' sh "$ver" "$KREL" "$KDIR"
+)
+
 for line in "$@"; do
 	eval "$("$top/tests/vm/kernel" "$line")"	# KREL, KDIR, KPKGVER...
+	suite=$(
+		# shellcheck source=SCRIPTDIR/vm/lib.sh
+		. "$top/tests/vm/lib.sh"; vm_line "$line"; vm_quirk CHROOT
+	)
+	if [ -n "$suite" ]; then
+		log=$(mktemp)
+		if dkms_chroot "$suite" >"$log" 2>&1; then
+			echo "dkms-check: ok   $line ($KREL) in the $suite chroot with cached headers $KDIR"
+			pass=$((pass + 1))
+		else
+			echo "dkms-check: FAIL $line ($KREL) in the $suite chroot"
+			tail -40 "$log" | sed 's/^/    /'
+			fail=$((fail + 1))
+		fi
+		rm -f "$log"
+		continue
+	fi
 	opt=()
 	if [ "${CI:-}" = true ] && [ ! -e "/lib/modules/$KREL/build" ]; then
 		echo "dkms-check: installing linux-headers-$KREL with apt" >&2

@@ -4,7 +4,8 @@
 #    and include/: nothing reported.  LINUX_VERSION_CODE is ignored: an
 #    out-of-tree module must test versions (all of them live in compat.h).
 #  - sparse (make C=2) against each kernel line's headers: nothing reported
-#    in vmxfer's own files.
+#    in vmxfer's own files.  Lines built in a chroot (QUIRKS CHROOT=) run
+#    the chroot's own sparse.
 #  - ibt-check.sh on each line's vmxfer.ko: no indirect branches.
 #  - version: module/version.h, dkms.conf and the Makefile agree.
 set -euo pipefail
@@ -60,7 +61,27 @@ for line in "${lines[@]}"; do
 	# sparse, in a scratch copy so the checked-in tree stays clean.
 	rm -rf "$tmp/sp"; mkdir -p "$tmp/sp"
 	cp -r "$top/module" "$top/include" "$tmp/sp/"
-	make -C "$KDIR" M="$tmp/sp/module" C=2 CHECK=sparse ${KQUIRKS:-} modules >"$tmp/sparse.log" 2>&1 || true
+	# As the module build does: with the line's quirks, in its chroot if any.
+	# Debian's 7.x headers lack scripts/checker-valid.sh, so kbuild cannot
+	# vet sparse and turns C=2 off: then vet it here the same way (sparse
+	# must know __typeof_unqual__, which 7.x headers use) and force it on.
+	check=(C=2)
+	printf 'static inline int u(const int *q)\n{\n\t__typeof_unqual__(*q) v = *q;\n\treturn v;\n}\n' >"$tmp/sp-probe.c"
+	common=$(sed -n 's/^include \(.*\)\/Makefile$/\1/p' "$KDIR/Makefile")
+	if [ -n "$common" ] && grep -q 'scripts/checker-valid.sh' "$common/Makefile" &&
+		[ ! -e "$common/scripts/checker-valid.sh" ]; then
+		check=(KBUILD_CHECKSRC=2)
+	fi
+	(
+		# shellcheck source=SCRIPTDIR/vm/lib.sh
+		. "$top/tests/vm/lib.sh"
+		vm_line "$line"
+		if [ "${check[0]}" != C=2 ]; then
+			vm_kenv "$KROOT" "$tmp" sparse -m64 "$tmp/sp-probe.c" >"$tmp/sp-probe.log" 2>&1 || true
+			! grep -q error "$tmp/sp-probe.log" || { echo "sparse too old for these headers:"; cat "$tmp/sp-probe.log"; exit 0; }
+		fi
+		vm_kmake "$KROOT" "$tmp" -C "$KDIR" M="$tmp/sp/module" "${check[@]}" CHECK=sparse modules
+	) >"$tmp/sparse.log" 2>&1 || true
 	out=$(grep -E "^$tmp/sp/(module|include)/[^:]+:[0-9]+:[0-9]+: (warning|error)" "$tmp/sparse.log" | sed "s|$tmp/sp/||" || true)
 	if ! grep -q 'CHECK' "$tmp/sparse.log"; then
 		bad "$line: sparse did not run"; tail -20 "$tmp/sparse.log" | sed 's/^/    /'

@@ -27,10 +27,12 @@ vm_line() {
 	LINE_QUIRKS=${LINE_QUIRKS:--}
 }
 
-# vm_quirk_args: the line's QUIRKS as make arguments, one per line.
+# vm_quirk_args: the line's QUIRKS as make arguments, one per line. CHROOT
+# is not one: it names the Debian suite whose chroot builds the line's
+# modules (tests/vm/chroot, vm_kmake).
 vm_quirk_args() {
 	[[ $LINE_QUIRKS == - ]] && return 0
-	tr ',' '\n' <<<"$LINE_QUIRKS" | grep -E '^[A-Za-z_][A-Za-z0-9_]*=' || true
+	tr ',' '\n' <<<"$LINE_QUIRKS" | grep -E '^[A-Za-z_][A-Za-z0-9_]*=' | grep -v '^CHROOT=' || true
 }
 
 # vm_mirrors: sets DEB_MIRROR and SEC_MIRROR from the system's apt sources
@@ -147,4 +149,62 @@ vm_lock() {
 		vm_log "waiting for lock $1"
 		flock "$VM_LOCK_FD"
 	fi
+}
+
+# vm_in_chroot ROOT [DIR...] -- COMMAND [ARGS...]: run COMMAND chrooted in
+# ROOT, in a private mount namespace (unshare -m) holding /proc, /dev and each
+# DIR bind-mounted at its own path, so host paths (the kernel cache, a module
+# dir) stay valid inside and nothing stays mounted afterwards.
+vm_in_chroot() {
+	local root=$1 d binds=()
+	shift
+	while [[ $# -gt 0 && $1 != -- ]]; do binds+=("$1"); shift; done
+	[[ ${1:-} == -- ]] || vm_die "vm_in_chroot: no -- before the command"
+	shift
+	cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+	for d in "${binds[@]}"; do mkdir -p "$root$d"; done
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare -m -- /bin/sh -euc '
+		root=$1; n=$2; shift 2
+		mount --make-rprivate /
+		mount -t proc proc "$root/proc"
+		mount --rbind /dev "$root/dev"
+		while [ "$n" -gt 0 ]; do
+			mount --bind "$1" "$root$1"; shift; n=$((n - 1))
+		done
+		exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			HOME=/root LC_ALL=C.UTF-8 "$@"
+	' sh "$root" "${#binds[@]}" "${binds[@]}" "$@"
+}
+
+# vm_quirk LINE's QUIRKS value of NAME (empty when unset).
+vm_quirk() {
+	[[ $LINE_QUIRKS == - ]] && return 0
+	tr ',' '\n' <<<"$LINE_QUIRKS" | sed -n "s/^$1=//p" | head -n1
+}
+
+# vm_kenv KROOT DIR COMMAND [ARGS...]: run COMMAND where modules for the
+# headers in KROOT (tests/vm/kernel's KROOT) are built, for the line of
+# vm_line: on the host, or with QUIRKS CHROOT=SUITE in that suite's chroot,
+# which gets the headers' build dependencies (KROOT/.vmxfer-build-deps)
+# installed. DIR (e.g. the module sources) is made visible inside it.
+vm_kenv() {
+	local kroot=$1 dir=$2 suite croot bdeps=()
+	shift 2
+	suite=$(vm_quirk CHROOT)
+	if [[ -z $suite ]]; then
+		"$@"
+		return
+	fi
+	if [[ -f $kroot/.vmxfer-build-deps ]]; then mapfile -t bdeps <"$kroot/.vmxfer-build-deps"; fi
+	croot=$("$VM_DIR/chroot" "$suite" "${bdeps[@]}") || return 1
+	vm_in_chroot "$croot" "$kroot" "$dir" -- "$@"
+}
+
+# vm_kmake KROOT DIR [MAKE-ARGS...]: make with the line's QUIRKS, in vm_kenv.
+vm_kmake() {
+	local kroot=$1 dir=$2 quirks=()
+	shift 2
+	mapfile -t quirks < <(vm_quirk_args)
+	vm_kenv "$kroot" "$dir" make "${quirks[@]}" "$@"
 }
