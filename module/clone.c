@@ -51,7 +51,7 @@
 #include "internal.h"
 
 /* Flags the new VMA does not inherit; it gets VM_SOFTDIRTY instead. */
-#define VMXFER_CLONE_DROP (VMXFER_VM_LOCKED_MASK | __VM_UFFD_FLAGS |	\
+#define VMXFER_CLONE_DROP (VMXFER_VM_LOCKED_MASK | VMXFER_VM_UFFD_FLAGS |	\
 			   VM_MERGEABLE | VM_WIPEONFORK | VM_DONTCOPY |	\
 			   VM_GROWSDOWN | VM_GROWSUP | VMXFER_VM_SEALED)
 
@@ -124,12 +124,13 @@ static bool vmxfer_clone_related(struct vmxfer_clone_ctx *c,
 {
 	struct vm_area_struct *v;
 
-	VMA_ITERATOR(vmi, c->dst_mm, 0);
+	VMXFER_VMA_ITERATOR(vmi, c->dst_mm);
+
 	if (!vma->anon_vma)
 		return false;
 	if (c->self)
 		return true;
-	for_each_vma(vmi, v)
+	vmxfer_for_each_vma(vmi, v)
 		if (v->anon_vma && v->anon_vma->root == vma->anon_vma->root)
 			return true;
 	return false;
@@ -142,13 +143,16 @@ static bool vmxfer_clone_related(struct vmxfer_clone_ctx *c,
  * may be DMA-pinned (fork would copy those; vmxfer copies no data).
  */
 static int vmxfer_check_anon(struct vmxfer_clone_ctx *c,
-			     struct vm_area_struct *vma, struct page *page)
+			     struct vm_area_struct *vma, struct page *page,
+			     bool pmd)
 {
 	if (c->self || vmxfer_page_ksm(page))
 		return -EBUSY;
-	if (PageAnonExclusive(page))
+	if (vmxfer_page_anon_exclusive(page, pmd))
 		return vmxfer_page_maybe_pinned(vma, page) ? -EBUSY : 0;
-	return c->related ? -EBUSY : 0;
+	if (c->related)
+		return -EBUSY;
+	return vmxfer_shared_page_maybe_pinned(vma, page) ? -EBUSY : 0;
 }
 
 /*
@@ -161,10 +165,10 @@ static int vmxfer_nonswap_verdict(swp_entry_t entry)
 {
 	if (is_migration_entry(entry))
 		return -EAGAIN;
-	if (is_device_private_entry(entry) || is_device_exclusive_entry(entry))
+	if (is_device_private_entry(entry) ||
+	    vmxfer_is_device_exclusive_entry(entry))
 		return -EBUSY;
-	if (is_pte_marker_entry(entry) &&
-	    !(pte_marker_get(entry) & ~PTE_MARKER_UFFD_WP))
+	if (vmxfer_is_uffd_wp_marker(entry))
 		return 0;
 	return -EIO;
 }
@@ -182,14 +186,14 @@ static int vmxfer_check_pte(struct vmxfer_clone_ctx *c,
 		entry = pte_to_swp_entry(pte);
 		if (non_swap_entry(entry))
 			return vmxfer_nonswap_verdict(entry);
-		if (c->self || (c->related && !pte_swp_exclusive(pte)))
+		if (c->self || (c->related && !vmxfer_swp_exclusive(pte)))
 			return -EBUSY;
 		return 0;
 	}
 	page = static_call(vmxfer_vm_normal_page)(vma, addr, pte);
 	if (!page || !PageAnon(page))
 		return 0;
-	return vmxfer_check_anon(c, vma, page);
+	return vmxfer_check_anon(c, vma, page, false);
 }
 
 /* --- page tables --------------------------------------------------------- */
@@ -259,8 +263,8 @@ static int vmxfer_copy_swap_pte(struct vmxfer_clone_ctx *c, pte_t *src_pte,
 			list_add(&c->dst_mm->mmlist, &c->src_mm->mmlist);
 		spin_unlock(vx_mmlist_lock);
 	}
-	if (pte_swp_exclusive(pte)) {
-		pte = pte_swp_clear_exclusive(pte);
+	if (vmxfer_swp_exclusive(pte)) {
+		pte = vmxfer_swp_clear_exclusive(pte);
 		set_pte_at(c->src_mm, addr, src_pte, pte);
 	}
 	rss[MM_SWAPENTS]++;
@@ -290,7 +294,7 @@ static int vmxfer_copy_pte(struct vmxfer_clone_ctx *c,
 		vmxfer_dup_file_pte(page);
 		rss[vmxfer_mm_counter(page)]++;
 	}
-	if (is_cow_mapping(vma->vm_flags) && pte_write(pte)) {
+	if (vmxfer_is_cow_mapping(vma->vm_flags) && pte_write(pte)) {
 		ptep_set_wrprotect(c->src_mm, addr, src_pte);
 		pte = pte_wrprotect(pte);
 	}
@@ -475,7 +479,7 @@ static int vmxfer_clone_huge(struct vmxfer_clone_ctx *c,
 		return 0;
 	}
 	if (c->check) {
-		ret = vmxfer_check_anon(c, vma, page);
+		ret = vmxfer_check_anon(c, vma, page, true);
 		spin_unlock(ptl);
 		return ret;
 	}

@@ -45,7 +45,6 @@
 #include <linux/rmap.h>
 #include <linux/swap.h>
 #include <linux/mmu_notifier.h>
-#include <linux/secretmem.h>
 #include <asm/pgalloc.h>
 #include <asm/tlbflush.h>
 #include <linux/vmxfer.h>
@@ -64,7 +63,11 @@ void flush_tlb_mm_range(struct mm_struct *mm, unsigned long start,
 			unsigned long end, unsigned int stride_shift,
 			bool freed_tables);
 
+#ifdef VMXFER_HAVE_PIDFD_GET_TASK
 DECLARE_STATIC_CALL(vmxfer_pidfd_get_task, pidfd_get_task);
+#else
+DECLARE_STATIC_CALL(vmxfer_pidfd_pid, pidfd_pid);
+#endif
 DECLARE_STATIC_CALL(vmxfer_mm_access, mm_access);
 DECLARE_STATIC_CALL(vmxfer_get_pipe_info, get_pipe_info);
 
@@ -81,6 +84,9 @@ DECLARE_STATIC_CALL(vmxfer___get_unmapped_area, __get_unmapped_area);
 #endif
 /* clone: pages and page tables */
 DECLARE_STATIC_CALL(vmxfer_vm_normal_page, vm_normal_page);
+#ifndef VMXFER_HAVE_ANON_EXCLUSIVE
+DECLARE_STATIC_CALL(vmxfer_total_mapcount, total_mapcount);
+#endif
 DECLARE_STATIC_CALL(vmxfer_swap_duplicate, swap_duplicate);
 DECLARE_STATIC_CALL(vmxfer_add_swap_count_continuation,
 		    add_swap_count_continuation);
