@@ -223,7 +223,7 @@ static pmd_t *vmxfer_dst_pmd(struct mm_struct *mm, unsigned long addr)
 	p4d_t *p4d;
 	pud_t *pud;
 
-	if (pgd_none(*pgd) && static_call(vmxfer___p4d_alloc)(mm, pgd, addr))
+	if (pgd_none(*pgd) && vmxfer_p4d_alloc(mm, pgd, addr))
 		return NULL;
 	p4d = p4d_offset(pgd, addr);
 	if (p4d_none(*p4d) && static_call(vmxfer___pud_alloc)(mm, p4d, addr))

@@ -439,6 +439,21 @@ static inline pte_t *vmxfer_pte_map_nolock(struct mm_struct *mm, pmd_t *pmd,
 }
 #endif
 
+/*
+ * A P4D table under @pgd.  Kernels without 5-level paging (Debian's 5.10:
+ * X86_5LEVEL off) fold the P4D level: pgd_none() is never true there and
+ * __p4d_alloc() is a header stub, not a kernel symbol.
+ */
+static inline int vmxfer_p4d_alloc(struct mm_struct *mm, pgd_t *pgd,
+				   unsigned long addr)
+{
+#ifdef __PAGETABLE_P4D_FOLDED
+	return 0;
+#else
+	return static_call(vmxfer___p4d_alloc)(mm, pgd, addr);
+#endif
+}
+
 /* get_unmapped_area() for the current mm, with its usual checks. */
 static inline unsigned long vmxfer_get_unmapped_area(unsigned long addr,
 						     unsigned long len,

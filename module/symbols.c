@@ -54,7 +54,9 @@ DEFINE_STATIC_CALL_NULL(vmxfer_total_mapcount, total_mapcount);
 DEFINE_STATIC_CALL_NULL(vmxfer_swap_duplicate, swap_duplicate);
 DEFINE_STATIC_CALL_NULL(vmxfer_add_swap_count_continuation,
 			add_swap_count_continuation);
+#ifndef __PAGETABLE_P4D_FOLDED
 DEFINE_STATIC_CALL_NULL(vmxfer___p4d_alloc, __p4d_alloc);
+#endif
 DEFINE_STATIC_CALL_NULL(vmxfer___pud_alloc, __pud_alloc);
 DEFINE_STATIC_CALL_NULL(vmxfer___pmd_alloc, __pmd_alloc);
 DEFINE_STATIC_CALL_NULL(vmxfer___pte_alloc, __pte_alloc);
@@ -114,7 +116,9 @@ static struct vmxfer_sym vmxfer_syms[] = {
 #endif
 	VMXFER_FUNC(swap_duplicate, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(add_swap_count_continuation, VMXFER_FEAT_CLONE),
+#ifndef __PAGETABLE_P4D_FOLDED
 	VMXFER_FUNC(__p4d_alloc, VMXFER_FEAT_CLONE),
+#endif
 	VMXFER_FUNC(__pud_alloc, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(__pmd_alloc, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(__pte_alloc, VMXFER_FEAT_CLONE),

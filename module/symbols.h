@@ -90,7 +90,9 @@ DECLARE_STATIC_CALL(vmxfer_total_mapcount, total_mapcount);
 DECLARE_STATIC_CALL(vmxfer_swap_duplicate, swap_duplicate);
 DECLARE_STATIC_CALL(vmxfer_add_swap_count_continuation,
 		    add_swap_count_continuation);
+#ifndef __PAGETABLE_P4D_FOLDED
 DECLARE_STATIC_CALL(vmxfer___p4d_alloc, __p4d_alloc);
+#endif
 DECLARE_STATIC_CALL(vmxfer___pud_alloc, __pud_alloc);
 DECLARE_STATIC_CALL(vmxfer___pmd_alloc, __pmd_alloc);
 DECLARE_STATIC_CALL(vmxfer___pte_alloc, __pte_alloc);
