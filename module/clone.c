@@ -122,18 +122,11 @@ static int vmxfer_clone_vma_ok(struct vm_area_struct *vma)
 static bool vmxfer_clone_related(struct vmxfer_clone_ctx *c,
 				 struct vm_area_struct *vma)
 {
-	struct vm_area_struct *v;
-
-	VMXFER_VMA_ITERATOR(vmi, c->dst_mm);
-
 	if (!vma->anon_vma)
 		return false;
 	if (c->self)
 		return true;
-	vmxfer_for_each_vma(vmi, v)
-		if (v->anon_vma && v->anon_vma->root == vma->anon_vma->root)
-			return true;
-	return false;
+	return vmxfer_mm_has_anon_root(c->dst_mm, vma->anon_vma->root);
 }
 
 /*

@@ -110,17 +110,24 @@ static inline struct task_struct *vmxfer_pidfd_get_task(int pidfd)
 #endif
 
 /*
- * Walking an mm's VMAs: the maple tree since 6.1, the mm->mmap list
- * before.  The caller holds the mmap_lock.
+ * Has @mm a VMA in the anon_vma tree of @root?  The VMAs are in a maple
+ * tree since 6.1, on the mm->mmap list before.  Needs the mmap_lock.
  */
+static inline bool vmxfer_mm_has_anon_root(struct mm_struct *mm,
+					   struct anon_vma *root)
+{
+	struct vm_area_struct *v;
 #if KERNEL_VERSION(6, 1, 0) <= LINUX_VERSION_CODE
-#define VMXFER_VMA_ITERATOR(name, mm)	VMA_ITERATOR(name, mm, 0)
-#define vmxfer_for_each_vma(name, vma)	for_each_vma(name, vma)
+	VMA_ITERATOR(vmi, mm, 0);
+
+	for_each_vma(vmi, v)
 #else
-#define VMXFER_VMA_ITERATOR(name, mm)	struct mm_struct *name = (mm)
-#define vmxfer_for_each_vma(name, vma)					\
-	for ((vma) = (name)->mmap; (vma); (vma) = (vma)->vm_next)
+	for (v = mm->mmap; v; v = v->vm_next)
 #endif
+		if (v->anon_vma && v->anon_vma->root == root)
+			return true;
+	return false;
+}
 
 /* is_cow_mapping() moved from mm/internal.h to linux/mm.h in 5.11. */
 #if KERNEL_VERSION(5, 11, 0) <= LINUX_VERSION_CODE
