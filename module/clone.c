@@ -51,7 +51,7 @@
 #include "internal.h"
 
 /* Flags the new VMA does not inherit; it gets VM_SOFTDIRTY instead. */
-#define VMXFER_CLONE_DROP (VMXFER_VM_LOCKED_MASK | __VM_UFFD_FLAGS |	\
+#define VMXFER_CLONE_DROP (VMXFER_VM_LOCKED_MASK | VMXFER_VM_UFFD_FLAGS |	\
 			   VM_MERGEABLE | VM_WIPEONFORK | VM_DONTCOPY |	\
 			   VM_GROWSDOWN | VM_GROWSUP | VMXFER_VM_SEALED)
 
@@ -123,17 +123,11 @@ static int vmxfer_clone_vma_ok(struct vm_area_struct *vma)
 static bool vmxfer_clone_related(struct vmxfer_clone_ctx *c,
 				 struct vm_area_struct *vma)
 {
-	struct vm_area_struct *v;
-
-	VMA_ITERATOR(vmi, c->dst_mm, 0);
 	if (!vma->anon_vma)
 		return false;
 	if (c->self)
 		return true;
-	for_each_vma(vmi, v)
-		if (v->anon_vma && v->anon_vma->root == vma->anon_vma->root)
-			return true;
-	return false;
+	return vmxfer_mm_has_anon_root(c->dst_mm, vma->anon_vma->root);
 }
 
 /*
@@ -143,13 +137,16 @@ static bool vmxfer_clone_related(struct vmxfer_clone_ctx *c,
  * may be DMA-pinned (fork would copy those; vmxfer copies no data).
  */
 static int vmxfer_check_anon(struct vmxfer_clone_ctx *c,
-			     struct vm_area_struct *vma, struct page *page)
+			     struct vm_area_struct *vma, struct page *page,
+			     bool pmd)
 {
 	if (c->self || vmxfer_page_ksm(page))
 		return -EBUSY;
-	if (PageAnonExclusive(page))
+	if (vmxfer_page_anon_exclusive(page, pmd))
 		return vmxfer_page_maybe_pinned(vma, page) ? -EBUSY : 0;
-	return c->related ? -EBUSY : 0;
+	if (c->related)
+		return -EBUSY;
+	return vmxfer_shared_page_maybe_pinned(vma, page) ? -EBUSY : 0;
 }
 
 /*
@@ -180,14 +177,14 @@ static int vmxfer_check_pte(struct vmxfer_clone_ctx *c,
 	if (!pte_present(pte)) {
 		if (!vmxfer_pte_is_swap(pte))
 			return vmxfer_nonswap_verdict(pte);
-		if (c->self || (c->related && !pte_swp_exclusive(pte)))
+		if (c->self || (c->related && !vmxfer_swp_exclusive(pte)))
 			return -EBUSY;
 		return 0;
 	}
 	page = static_call(vmxfer_vm_normal_page)(vma, addr, pte);
 	if (!page || !PageAnon(page))
 		return 0;
-	return vmxfer_check_anon(c, vma, page);
+	return vmxfer_check_anon(c, vma, page, false);
 }
 
 /* --- page tables --------------------------------------------------------- */
@@ -217,7 +214,7 @@ static pmd_t *vmxfer_dst_pmd(struct mm_struct *mm, unsigned long addr)
 	p4d_t *p4d;
 	pud_t *pud;
 
-	if (pgd_none(*pgd) && static_call(vmxfer___p4d_alloc)(mm, pgd, addr))
+	if (pgd_none(*pgd) && vmxfer_p4d_alloc(mm, pgd, addr))
 		return NULL;
 	p4d = p4d_offset(pgd, addr);
 	if (p4d_none(*p4d) && static_call(vmxfer___pud_alloc)(mm, p4d, addr))
@@ -259,8 +256,8 @@ static int vmxfer_copy_swap_pte(struct vmxfer_clone_ctx *c, pte_t *src_pte,
 			list_add(&c->dst_mm->mmlist, &c->src_mm->mmlist);
 		spin_unlock(vx_mmlist_lock);
 	}
-	if (pte_swp_exclusive(pte)) {
-		pte = pte_swp_clear_exclusive(pte);
+	if (vmxfer_swp_exclusive(pte)) {
+		pte = vmxfer_swp_clear_exclusive(pte);
 		set_pte_at(c->src_mm, addr, src_pte, pte);
 	}
 	rss[MM_SWAPENTS]++;
@@ -291,7 +288,7 @@ static int vmxfer_copy_pte(struct vmxfer_clone_ctx *c,
 		vmxfer_dup_file_pte(page, c->dst_vma);
 		rss[vmxfer_mm_counter(page)]++;
 	}
-	if (is_cow_mapping(vma->vm_flags) && pte_write(pte)) {
+	if (vmxfer_is_cow_mapping(vma->vm_flags) && pte_write(pte)) {
 		ptep_set_wrprotect(c->src_mm, addr, src_pte);
 		pte = pte_wrprotect(pte);
 	}
@@ -476,7 +473,7 @@ static int vmxfer_clone_huge(struct vmxfer_clone_ctx *c,
 		return 0;
 	}
 	if (c->check) {
-		ret = vmxfer_check_anon(c, vma, page);
+		ret = vmxfer_check_anon(c, vma, page, true);
 		spin_unlock(ptl);
 		return ret;
 	}
@@ -654,7 +651,7 @@ static int vmxfer_clone_copy(struct vmxfer_clone_ctx *c)
 		if (!vma->anon_vma)
 			continue;
 		/* Made by the map pass for exactly [addr, vend) + delta. */
-		c->dst_vma = vma_lookup(c->dst_mm, addr + c->delta);
+		c->dst_vma = vmxfer_vma_lookup(c->dst_mm, addr + c->delta);
 		vmxfer_notifier_init(&range, vma, addr, vend);
 		vmxfer_notifier_start(&range);
 		ret = vmxfer_clone_range(c, vma, addr, vend);

@@ -53,6 +53,27 @@ static inline long vmxfer_gup_remote(struct mm_struct *mm, unsigned long start,
 #if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
 #define VMXFER_HAVE_GET_UNMAPPED_AREA_FN	1
 #endif
+/*
+ * pidfd_get_task() arrived in 5.13; before it, a pidfd's file is turned
+ * into its struct pid by the unexported pidfd_pid().
+ */
+#if KERNEL_VERSION(5, 13, 0) <= LINUX_VERSION_CODE
+#define VMXFER_HAVE_PIDFD_GET_TASK	1
+#endif
+/*
+ * PageAnonExclusive and the exclusive bit of swap PTEs arrived in 5.19
+ * ("mm/rmap: introduce PageAnonExclusive..."); before, whether an anonymous
+ * page is mapped elsewhere is told by its mapcount (see
+ * vmxfer_page_anon_exclusive()), and that needs total_mapcount() for THPs.
+ */
+#if KERNEL_VERSION(5, 19, 0) <= LINUX_VERSION_CODE
+#define VMXFER_HAVE_ANON_EXCLUSIVE	1
+#endif
+/* memfd_secret(2) arrived in 5.14, with its header. */
+#if KERNEL_VERSION(5, 14, 0) <= LINUX_VERSION_CODE
+#include <linux/secretmem.h>
+#endif
+#include <linux/userfaultfd_k.h>
 
 /*
  * Changes between 6.12 and 7.2 (Debian sid).  The release that made each
@@ -90,6 +111,104 @@ int swap_retry_table_alloc(swp_entry_t entry, gfp_t gfp);
 #endif
 
 #include "symbols.h"
+
+/*
+ * The target's task from a pidfd: -EBADF when @pidfd is not one, -ESRCH
+ * when its process is gone.
+ */
+static inline struct task_struct *vmxfer_pidfd_get_task(int pidfd)
+{
+#ifdef VMXFER_HAVE_PIDFD_GET_TASK
+	unsigned int flags;
+
+	return static_call(vmxfer_pidfd_get_task)(pidfd, &flags);
+#else
+	struct task_struct *task;
+	struct file *file;
+	struct pid *pid;
+
+	file = fget(pidfd);
+	if (!file)
+		return ERR_PTR(-EBADF);
+	pid = static_call(vmxfer_pidfd_pid)(file);
+	task = IS_ERR(pid) ? ERR_CAST(pid) : get_pid_task(pid, PIDTYPE_TGID);
+	fput(file);
+	return task ? task : ERR_PTR(-ESRCH);
+#endif
+}
+
+/* The userfaultfd VMA flags: one mask since 5.13 (with VM_UFFD_MINOR). */
+#ifdef __VM_UFFD_FLAGS
+#define VMXFER_VM_UFFD_FLAGS	__VM_UFFD_FLAGS
+#else
+#define VMXFER_VM_UFFD_FLAGS	(VM_UFFD_MISSING | VM_UFFD_WP)
+#endif
+
+/*
+ * Has @mm a VMA in the anon_vma tree of @root?  The VMAs are in a maple
+ * tree since 6.1, on the mm->mmap list before.  Needs the mmap_lock.
+ */
+static inline bool vmxfer_mm_has_anon_root(struct mm_struct *mm,
+					   struct anon_vma *root)
+{
+	struct vm_area_struct *v;
+#if KERNEL_VERSION(6, 1, 0) <= LINUX_VERSION_CODE
+	VMA_ITERATOR(vmi, mm, 0);
+
+	for_each_vma(vmi, v)
+#else
+	for (v = mm->mmap; v; v = v->vm_next)
+#endif
+		if (v->anon_vma && v->anon_vma->root == root)
+			return true;
+	return false;
+}
+
+/* is_cow_mapping() moved from mm/internal.h to linux/mm.h in 5.11. */
+#if KERNEL_VERSION(5, 11, 0) <= LINUX_VERSION_CODE
+#define vmxfer_is_cow_mapping(flags)	is_cow_mapping(flags)
+#else
+static inline bool vmxfer_is_cow_mapping(vm_flags_t flags)
+{
+	return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
+#endif
+
+#ifndef VMXFER_SOFTLEAF
+/* Device-exclusive swap entries arrived in 5.14, PTE markers in 6.0. */
+static inline bool vmxfer_is_device_exclusive_entry(swp_entry_t entry)
+{
+#if KERNEL_VERSION(5, 14, 0) <= LINUX_VERSION_CODE
+	return is_device_exclusive_entry(entry);
+#else
+	return false;
+#endif
+}
+
+/* A PTE marker that carries nothing but userfaultfd write protection? */
+static inline bool vmxfer_is_uffd_wp_marker(swp_entry_t entry)
+{
+#if KERNEL_VERSION(6, 0, 0) <= LINUX_VERSION_CODE
+	return is_pte_marker_entry(entry) &&
+	       !(pte_marker_get(entry) & ~PTE_MARKER_UFFD_WP);
+#else
+	return false;
+#endif
+}
+#endif /* !VMXFER_SOFTLEAF: 6.19 has softleaf_is_device_exclusive() etc. */
+
+/* vma_lookup() arrived in 5.14. */
+static inline struct vm_area_struct *vmxfer_vma_lookup(struct mm_struct *mm,
+							unsigned long addr)
+{
+#if KERNEL_VERSION(5, 14, 0) <= LINUX_VERSION_CODE
+	return vma_lookup(mm, addr);
+#else
+	struct vm_area_struct *vma = find_vma(mm, addr);
+
+	return vma && vma->vm_start <= addr ? vma : NULL;
+#endif
+}
 
 /* VM_LOCKED_MASK is 6.3+; VM_SEALED (mseal) 6.10+. */
 #ifdef VM_LOCKED_MASK
@@ -187,14 +306,83 @@ static inline bool vmxfer_page_ksm(struct page *page)
 #endif
 }
 
-/* May @page (anon, exclusive) be pinned for DMA, as fork() asks? */
+/*
+ * May @page (anon) be pinned for DMA, as fork() asks?  Since 5.19 only an
+ * exclusive page can be pinned; before, any page can (5.10's fork asks
+ * the same three questions of every page it copies).
+ */
 static inline bool vmxfer_page_maybe_pinned(struct vm_area_struct *vma,
 					    struct page *page)
 {
 #ifdef VMXFER_FOLIO_RMAP
 	return folio_needs_cow_for_dma(vma, page_folio(page));
-#else
+#elif defined(VMXFER_HAVE_ANON_EXCLUSIVE)
 	return page_needs_cow_for_dma(vma, page);
+#else
+	return vmxfer_is_cow_mapping(vma->vm_flags) &&
+	       atomic_read(&vma->vm_mm->has_pinned) &&
+	       page_maybe_dma_pinned(page);
+#endif
+}
+
+/*
+ * May a page not known to be exclusive be pinned?  Not since 5.19: GUP
+ * pins only exclusive anonymous pages (unsharing them first).  Before,
+ * a read-only pin can hold a shared page.
+ */
+static inline bool vmxfer_shared_page_maybe_pinned(struct vm_area_struct *vma,
+						   struct page *page)
+{
+#ifdef VMXFER_HAVE_ANON_EXCLUSIVE
+	return false;
+#else
+	return vmxfer_page_maybe_pinned(vma, page);
+#endif
+}
+
+/*
+ * Is the anonymous @page (a THP head when @pmd) mapped by no page table
+ * but the one being looked at?  Since 5.19 the kernel keeps that fact
+ * (PageAnonExclusive, conservative: a page may be exclusive and not
+ * marked so).  Before, it is derived as 5.10's own COW reuse test does:
+ * a mapcount of one, and not in the swap cache (another mm's swap entry
+ * could be faulted in to this very page); false when in doubt.  The
+ * caller holds the page table lock and both mmap_locks, so the count
+ * cannot grow by a mapping in either mm.
+ */
+static inline bool vmxfer_page_anon_exclusive(struct page *page, bool pmd)
+{
+#ifdef VMXFER_HAVE_ANON_EXCLUSIVE
+	return PageAnonExclusive(page);
+#else
+	if (PageSwapCache(page))
+		return false;
+	if (pmd)
+		return static_call(vmxfer_total_mapcount)(page) == 1;
+	return page_mapcount(page) == 1;
+#endif
+}
+
+/*
+ * Is the swap entry in @pte referenced by no other page table?  Only known
+ * since 5.19 (the exclusive bit); before, assume it may be shared.
+ */
+static inline bool vmxfer_swp_exclusive(pte_t pte)
+{
+#ifdef VMXFER_HAVE_ANON_EXCLUSIVE
+	return pte_swp_exclusive(pte);
+#else
+	return false;
+#endif
+}
+
+/* The swap PTE without its exclusive bit (none before 5.19). */
+static inline pte_t vmxfer_swp_clear_exclusive(pte_t pte)
+{
+#ifdef VMXFER_HAVE_ANON_EXCLUSIVE
+	return pte_swp_clear_exclusive(pte);
+#else
+	return pte;
 #endif
 }
 
@@ -226,11 +414,21 @@ static inline int vmxfer_dup_anon(struct page *page, bool pmd,
 #endif
 	if (ret)
 		folio_put(folio);
-#else
+#elif defined(VMXFER_HAVE_ANON_EXCLUSIVE)
 	get_page(page);
 	ret = page_try_dup_anon_rmap(page, pmd, src_vma);
 	if (ret)
 		put_page(page);
+#else
+	/*
+	 * As 5.10's fork: asked under the page table lock and inside
+	 * write_protect_seq, so a GUP-fast pin either shows here or backs off.
+	 */
+	if (vmxfer_page_maybe_pinned(src_vma, page))
+		return -EBUSY;
+	get_page(page);
+	page_dup_rmap(page, pmd);
+	ret = 0;
 #endif
 	return ret;
 }
@@ -248,9 +446,12 @@ static inline void vmxfer_dup_file_pte(struct page *page,
 #else
 	folio_dup_file_rmap_pte(folio, page);
 #endif
-#else
+#elif defined(VMXFER_HAVE_ANON_EXCLUSIVE)
 	get_page(page);
 	page_dup_file_rmap(page, false);
+#else
+	get_page(page);
+	page_dup_rmap(page, false);
 #endif
 }
 
@@ -277,16 +478,12 @@ static inline void vmxfer_split_huge_pmd(struct vm_area_struct *vma,
 #define vmxfer_leaf_is_migration	softleaf_is_migration
 #define vmxfer_leaf_is_dev_private	softleaf_is_device_private
 #define vmxfer_leaf_is_dev_exclusive	softleaf_is_device_exclusive
-#define vmxfer_leaf_is_marker		softleaf_is_marker
-#define vmxfer_leaf_to_marker		softleaf_to_marker
 #else
 #define vmxfer_leaf_from_pte		pte_to_swp_entry
 #define vmxfer_leaf_is_swap(entry)	(!non_swap_entry(entry))
 #define vmxfer_leaf_is_migration	is_migration_entry
 #define vmxfer_leaf_is_dev_private	is_device_private_entry
-#define vmxfer_leaf_is_dev_exclusive	is_device_exclusive_entry
-#define vmxfer_leaf_is_marker		is_pte_marker_entry
-#define vmxfer_leaf_to_marker		pte_marker_get
+#define vmxfer_leaf_is_dev_exclusive	vmxfer_is_device_exclusive_entry
 #endif
 
 static inline bool vmxfer_pte_is_swap(pte_t pte)
@@ -310,10 +507,14 @@ static inline bool vmxfer_pte_is_device(pte_t pte)
 /* A marker that carries nothing but userfaultfd write-protection. */
 static inline bool vmxfer_pte_is_uffd_wp_marker(pte_t pte)
 {
-	swp_entry_t entry = vmxfer_leaf_from_pte(pte);
+#ifdef VMXFER_SOFTLEAF
+	softleaf_t entry = softleaf_from_pte(pte);
 
-	return vmxfer_leaf_is_marker(entry) &&
-	       !(vmxfer_leaf_to_marker(entry) & ~PTE_MARKER_UFFD_WP);
+	return softleaf_is_marker(entry) &&
+	       !(softleaf_to_marker(entry) & ~PTE_MARKER_UFFD_WP);
+#else
+	return vmxfer_is_uffd_wp_marker(pte_to_swp_entry(pte));
+#endif
 }
 
 /*
@@ -422,6 +623,21 @@ static inline pte_t *vmxfer_pte_map_nolock(struct mm_struct *mm, pmd_t *pmd,
 	return pte_offset_map(pmd, addr);
 }
 #endif
+
+/*
+ * A P4D table under @pgd.  Kernels without 5-level paging (Debian's 5.10:
+ * X86_5LEVEL off) fold the P4D level: pgd_none() is never true there and
+ * __p4d_alloc() is a header stub, not a kernel symbol.
+ */
+static inline int vmxfer_p4d_alloc(struct mm_struct *mm, pgd_t *pgd,
+				   unsigned long addr)
+{
+#ifdef __PAGETABLE_P4D_FOLDED
+	return 0;
+#else
+	return static_call(vmxfer___p4d_alloc)(mm, pgd, addr);
+#endif
+}
 
 /* get_unmapped_area() for the current mm, with its usual checks. */
 static inline unsigned long vmxfer_get_unmapped_area(unsigned long addr,

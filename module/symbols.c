@@ -30,7 +30,11 @@ struct vmxfer_sym {
 	unsigned long *addr;	/* DATA: where its address is stored */
 };
 
+#ifdef VMXFER_HAVE_PIDFD_GET_TASK
 DEFINE_STATIC_CALL_NULL(vmxfer_pidfd_get_task, pidfd_get_task);
+#else
+DEFINE_STATIC_CALL_NULL(vmxfer_pidfd_pid, pidfd_pid);
+#endif
 DEFINE_STATIC_CALL_NULL(vmxfer_mm_access, mm_access);
 DEFINE_STATIC_CALL_NULL(vmxfer_get_pipe_info, get_pipe_info);
 DEFINE_STATIC_CALL_NULL(vmxfer_vm_area_dup, vm_area_dup);
@@ -44,6 +48,9 @@ DEFINE_STATIC_CALL_NULL(vmxfer_do_munmap, do_munmap);
 DEFINE_STATIC_CALL_NULL(vmxfer___get_unmapped_area, __get_unmapped_area);
 #endif
 DEFINE_STATIC_CALL_NULL(vmxfer_vm_normal_page, vm_normal_page);
+#ifndef VMXFER_HAVE_ANON_EXCLUSIVE
+DEFINE_STATIC_CALL_NULL(vmxfer_total_mapcount, total_mapcount);
+#endif
 #ifdef VMXFER_SWAP_TABLE
 DEFINE_STATIC_CALL_NULL(vmxfer_swap_dup_entry_direct, swap_dup_entry_direct);
 DEFINE_STATIC_CALL_NULL(vmxfer_swap_retry_table_alloc, swap_retry_table_alloc);
@@ -52,7 +59,9 @@ DEFINE_STATIC_CALL_NULL(vmxfer_swap_duplicate, swap_duplicate);
 DEFINE_STATIC_CALL_NULL(vmxfer_add_swap_count_continuation,
 			add_swap_count_continuation);
 #endif
+#ifndef __PAGETABLE_P4D_FOLDED
 DEFINE_STATIC_CALL_NULL(vmxfer___p4d_alloc, __p4d_alloc);
+#endif
 DEFINE_STATIC_CALL_NULL(vmxfer___pud_alloc, __pud_alloc);
 DEFINE_STATIC_CALL_NULL(vmxfer___pmd_alloc, __pmd_alloc);
 DEFINE_STATIC_CALL_NULL(vmxfer___pte_alloc, __pte_alloc);
@@ -92,7 +101,11 @@ unsigned long vmxfer_addr_sysctl_max_map_count;
 
 /* The table: every unexported internal and the operations that need it. */
 static struct vmxfer_sym vmxfer_syms[] = {
+#ifdef VMXFER_HAVE_PIDFD_GET_TASK
 	VMXFER_FUNC(pidfd_get_task, VMXFER_FEAT_CLONE | VMXFER_FEAT_SPLICE),
+#else
+	VMXFER_FUNC(pidfd_pid, VMXFER_FEAT_CLONE | VMXFER_FEAT_SPLICE),
+#endif
 	VMXFER_FUNC(mm_access, VMXFER_FEAT_CLONE | VMXFER_FEAT_SPLICE),
 	VMXFER_FUNC(get_pipe_info, VMXFER_FEAT_SPLICE),
 	VMXFER_FUNC(vm_area_dup, VMXFER_FEAT_CLONE),
@@ -106,6 +119,9 @@ static struct vmxfer_sym vmxfer_syms[] = {
 	VMXFER_FUNC(__get_unmapped_area, VMXFER_FEAT_CLONE),
 #endif
 	VMXFER_FUNC(vm_normal_page, VMXFER_FEAT_CLONE),
+#ifndef VMXFER_HAVE_ANON_EXCLUSIVE
+	VMXFER_FUNC(total_mapcount, VMXFER_FEAT_CLONE),
+#endif
 #ifdef VMXFER_SWAP_TABLE
 	VMXFER_FUNC(swap_dup_entry_direct, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(swap_retry_table_alloc, VMXFER_FEAT_CLONE),
@@ -113,7 +129,9 @@ static struct vmxfer_sym vmxfer_syms[] = {
 	VMXFER_FUNC(swap_duplicate, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(add_swap_count_continuation, VMXFER_FEAT_CLONE),
 #endif
+#ifndef __PAGETABLE_P4D_FOLDED
 	VMXFER_FUNC(__p4d_alloc, VMXFER_FEAT_CLONE),
+#endif
 	VMXFER_FUNC(__pud_alloc, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(__pmd_alloc, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(__pte_alloc, VMXFER_FEAT_CLONE),
@@ -206,8 +224,10 @@ static int vmxfer_find_kallsyms(void)
 		return -EOPNOTSUPP;
 	}
 	addr -= off;
-	static_call_update(vmxfer_kallsyms_lookup_name,
-			   (void *)addr);
+	/* The untyped form: static_call_update() checks @func's type (5.10). */
+	__static_call_update(&STATIC_CALL_KEY(vmxfer_kallsyms_lookup_name),
+			     STATIC_CALL_TRAMP_ADDR(vmxfer_kallsyms_lookup_name),
+			     (void *)addr);
 	if (static_call(vmxfer_kallsyms_lookup_name)("kallsyms_lookup_name") != addr) {
 		pr_err("vmxfer: kallsyms_lookup_name does not find itself\n");
 		return -EOPNOTSUPP;

@@ -45,7 +45,6 @@
 #include <linux/rmap.h>
 #include <linux/swap.h>
 #include <linux/mmu_notifier.h>
-#include <linux/secretmem.h>
 #include <asm/pgalloc.h>
 #include <asm/tlbflush.h>
 #include <linux/vmxfer.h>
@@ -64,7 +63,11 @@ void flush_tlb_mm_range(struct mm_struct *mm, unsigned long start,
 			unsigned long end, unsigned int stride_shift,
 			bool freed_tables);
 
+#ifdef VMXFER_HAVE_PIDFD_GET_TASK
 DECLARE_STATIC_CALL(vmxfer_pidfd_get_task, pidfd_get_task);
+#else
+DECLARE_STATIC_CALL(vmxfer_pidfd_pid, pidfd_pid);
+#endif
 DECLARE_STATIC_CALL(vmxfer_mm_access, mm_access);
 DECLARE_STATIC_CALL(vmxfer_get_pipe_info, get_pipe_info);
 
@@ -81,6 +84,9 @@ DECLARE_STATIC_CALL(vmxfer___get_unmapped_area, __get_unmapped_area);
 #endif
 /* clone: pages and page tables */
 DECLARE_STATIC_CALL(vmxfer_vm_normal_page, vm_normal_page);
+#ifndef VMXFER_HAVE_ANON_EXCLUSIVE
+DECLARE_STATIC_CALL(vmxfer_total_mapcount, total_mapcount);
+#endif
 #ifdef VMXFER_SWAP_TABLE
 DECLARE_STATIC_CALL(vmxfer_swap_dup_entry_direct, swap_dup_entry_direct);
 DECLARE_STATIC_CALL(vmxfer_swap_retry_table_alloc, swap_retry_table_alloc);
@@ -89,7 +95,9 @@ DECLARE_STATIC_CALL(vmxfer_swap_duplicate, swap_duplicate);
 DECLARE_STATIC_CALL(vmxfer_add_swap_count_continuation,
 		    add_swap_count_continuation);
 #endif
+#ifndef __PAGETABLE_P4D_FOLDED
 DECLARE_STATIC_CALL(vmxfer___p4d_alloc, __p4d_alloc);
+#endif
 DECLARE_STATIC_CALL(vmxfer___pud_alloc, __pud_alloc);
 DECLARE_STATIC_CALL(vmxfer___pmd_alloc, __pmd_alloc);
 DECLARE_STATIC_CALL(vmxfer___pte_alloc, __pte_alloc);

@@ -24,9 +24,8 @@ struct mm_struct *vmxfer_target_mm(int pidfd)
 {
 	struct task_struct *task;
 	struct mm_struct *mm;
-	unsigned int flags;
 
-	task = static_call(vmxfer_pidfd_get_task)(pidfd, &flags);
+	task = vmxfer_pidfd_get_task(pidfd);
 	if (IS_ERR(task))
 		return ERR_CAST(task);
 

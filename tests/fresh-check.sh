@@ -23,11 +23,17 @@ command -v debootstrap >/dev/null || {
 undo_mounts() {
 	local m
 	for m in dev sys proc; do
-		umount -R "$dir/$m" 2>/dev/null || true
+		umount -R "$dir/$m" 2>/dev/null || umount -R -l "$dir/$m" 2>/dev/null || true
 	done
 }
 
 undo_mounts
+# Never rm -rf through a bind mount of the host's /dev or /sys.
+if grep -q " $dir/" /proc/mounts; then
+	echo "fresh-check: mounts left under $dir (umount them first):" >&2
+	grep " $dir/" /proc/mounts >&2
+	exit 2
+fi
 rm -rf "$dir"
 echo "fresh-check: debootstrap bookworm into $dir" >&2
 debootstrap --variant=minbase --include=git,ca-certificates,make bookworm \
@@ -39,6 +45,7 @@ deb $mirror bookworm-updates main
 deb ${mirror%/debian}/debian-security bookworm-security main
 EOF
 trap undo_mounts EXIT
+trap 'exit 130' INT TERM
 mount -t proc proc "$dir/proc"
 mount --rbind /sys "$dir/sys"
 mount --rbind /dev "$dir/dev"

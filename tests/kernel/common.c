@@ -44,7 +44,7 @@ int test_open_for(uint64_t feature)
 	return fd;
 }
 
-pid_t test_spawn_as(uid_t uid, int euid0)
+pid_t test_spawn_as(uid_t uid, int euid0, void *own)
 {
 	int sync[2];
 	pid_t pid;
@@ -53,10 +53,14 @@ pid_t test_spawn_as(uid_t uid, int euid0)
 	assert_int_equal(pipe(sync), 0);
 	pid = fork();
 	if (pid == 0) {
-		int bad = euid0 ? setresuid(uid, 0, 0)
-				: (setgid(uid) || setuid(uid) ||
-				   prctl(PR_SET_DUMPABLE, 1));
+		volatile char *p = own;
+		int bad;
 
+		if (p)
+			*p = *p;	/* a write fault: the page becomes ours */
+		bad = euid0 ? setresuid(uid, 0, 0)
+			    : (setgid(uid) || setuid(uid) ||
+			       prctl(PR_SET_DUMPABLE, 1));
 		if (bad || write(sync[1], "x", 1) != 1)
 			_exit(1);
 		pause();
@@ -120,7 +124,12 @@ static int perm_against(struct perm_case *c, uid_t uid, int euid0,
 {
 	int ret;
 
-	c->pid = test_spawn_as(uid, euid0);
+	/*
+	 * The target's copy of the page is its own: the prober, a fork
+	 * relative too, must not meet the double-map rule (EBUSY for clone)
+	 * where only permissions are being compared.
+	 */
+	c->pid = test_spawn_as(uid, euid0, c->addr);
 	c->pidfd = vmxfer_pidfd_open(c->pid);
 	ret = test_as_user(prober, perm_probe, c);
 	kill(c->pid, SIGKILL);

@@ -27,9 +27,11 @@ int test_open_for(uint64_t feature);
 
 /*
  * A waiting process of @uid (dumpable, as after an exec) or, with @euid0,
- * of real uid @uid running set-uid root.  The caller kills and reaps it.
+ * of real uid @uid running set-uid root.  It first rewrites the byte at
+ * @own (if not NULL) with its own value, so that page is its own copy,
+ * not one still shared with its parent.  The caller kills and reaps it.
  */
-pid_t test_spawn_as(uid_t uid, int euid0);
+pid_t test_spawn_as(uid_t uid, int euid0, void *own);
 
 /*
  * The permission matrix of a remote operation, as process_vm_readv's:
