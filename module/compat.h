@@ -198,8 +198,8 @@ static inline bool vmxfer_is_uffd_wp_marker(swp_entry_t entry)
 #endif /* !VMXFER_SOFTLEAF: 6.19 has softleaf_is_device_exclusive() etc. */
 
 /* vma_lookup() arrived in 5.14. */
-static inline struct vm_area_struct *vmxfer_vma_lookup(struct mm_struct *mm,
-							unsigned long addr)
+static inline struct vm_area_struct *
+vmxfer_vma_lookup(struct mm_struct *mm, unsigned long addr)
 {
 #if KERNEL_VERSION(5, 14, 0) <= LINUX_VERSION_CODE
 	return vma_lookup(mm, addr);
