@@ -10,6 +10,9 @@ VM_PROG=$(basename "$0")
 
 vm_log() { printf '%s: %s\n' "$VM_PROG" "$*" >&2; }
 vm_die() { printf '%s: error: %s\n' "$VM_PROG" "$*" >&2; exit "${VM_DIE_CODE:-1}"; }
+# A command that ends a script through set -e says where (a silent exit once
+# hid why the sid chroot was never made).
+trap 'vm_log "error: line $LINENO: a command failed (exit $?)"' ERR
 
 # vm_lines: print the enabled LINE names, in table order.
 vm_lines() {
@@ -39,11 +42,14 @@ vm_quirk_args() {
 # (read only), falling back to deb.debian.org.
 vm_mirrors() {
 	local uris u
+	# Either file kind may be absent (a fresh debootstrap has only
+	# sources.list, a stock install only debian.sources): cat's failure
+	# must not end a caller running under set -e -o pipefail.
 	uris=$( {
 		cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-			awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break } }'
+			awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break } }' || true
 		cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
-			awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }'
+			awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' || true
 	} | sed 's:/*$::')
 	DEB_MIRROR=${VMXFER_DEBIAN_MIRROR:-}
 	SEC_MIRROR=${VMXFER_SECURITY_MIRROR:-}
