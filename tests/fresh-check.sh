@@ -25,13 +25,16 @@ undo_mounts() {
 	for m in dev sys proc; do
 		umount -R "$dir/$m" 2>/dev/null || umount -R -l "$dir/$m" 2>/dev/null || true
 	done
+	if grep -q " $dir " /proc/mounts; then
+		umount -R "$dir" 2>/dev/null || umount -R -l "$dir" 2>/dev/null || true
+	fi
 }
 
 undo_mounts
 # Never rm -rf through a bind mount of the host's /dev or /sys.
-if grep -q " $dir/" /proc/mounts; then
+if grep -q " $dir[/ ]" /proc/mounts; then
 	echo "fresh-check: mounts left under $dir (umount them first):" >&2
-	grep " $dir/" /proc/mounts >&2
+	grep " $dir[/ ]" /proc/mounts >&2
 	exit 2
 fi
 rm -rf "$dir"
@@ -46,6 +49,9 @@ deb ${mirror%/debian}/debian-security bookworm-security main
 EOF
 trap undo_mounts EXIT
 trap 'exit 130' INT TERM
+# The root a machine has is a mount point; unshare -m (tests/vm's sid
+# chroot builds) needs that to make its mounts private.
+mount --bind "$dir" "$dir"
 mount -t proc proc "$dir/proc"
 mount --rbind /sys "$dir/sys"
 mount --rbind /dev "$dir/dev"
