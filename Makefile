@@ -77,13 +77,15 @@ lint: deps
 dkms-check:
 	@tests/dkms-check.sh
 
-# The guest suite on a locally built 6.12 with KASAN, lockdep, DEBUG_VM and
-# PAGE_TABLE_CHECK (built once, ~1 hour; not part of check).
+# The guest suite on a locally built kernel of DEBUG_LINE (6.12 or 7.2) with
+# KASAN, lockdep, DEBUG_VM and PAGE_TABLE_CHECK (built once, ~1 hour; not
+# part of check).
+DEBUG_LINE ?= 6.12
 check-debug: deps userspace
-	@[ -f $${VMXFER_CACHE:-$$HOME/.cache/vmxfer}/debug-6.12/arch/x86/boot/bzImage ] || \
-		tests/vm/debug-kernel
+	@[ -f $${VMXFER_CACHE:-$$HOME/.cache/vmxfer}/debug-$(DEBUG_LINE)/arch/x86/boot/bzImage ] || \
+		tests/vm/debug-kernel $(DEBUG_LINE)
 	@VMXFER_LINES=tests/vm/lines.debug VMXFER_TEST_TIMEOUT=3000 \
-		tests/vm/suite --timeout 3600 debug-6.12
+		tests/vm/suite --timeout 3600 debug-$(DEBUG_LINE)
 
 # Benchmarks: ratios measured side by side in one guest boot (LINE=6.1|6.12).
 bench: bench-build
