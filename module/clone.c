@@ -569,6 +569,44 @@ static int vmxfer_clone_check(struct vmxfer_clone_ctx *c)
 	return 0;
 }
 
+#ifdef VMXFER_FORK_BEFORE_LINK
+/*
+ * Attach @new to @src's anon_vmas, then link it into the caller's mm, in
+ * fork's order: since 7.0 anon_vma_fork() expects a VMA not yet in the
+ * tree.  insert_vm_struct() still BUG()s on an anonymous VMA that already
+ * has an anon_vma (and would re-base its vm_pgoff), so an anonymous @new is
+ * linked as a non-anonymous one: an empty vm_ops, which has no callbacks to
+ * call, set before it is visible and cleared right after.  In between it
+ * is write-locked (insert_vm_struct() write-locks it before storing it)
+ * under the caller's mmap_lock held for write: no fault, lockless lookup or
+ * /proc reader sees the empty vm_ops.  On failure nothing is linked.
+ */
+static const struct vm_operations_struct vmxfer_linking_vm_ops;
+
+static int vmxfer_fork_and_link(struct vmxfer_clone_ctx *c,
+				struct vm_area_struct *new,
+				struct vm_area_struct *src)
+{
+	bool anon = vma_is_anonymous(new);
+	int ret;
+
+	if (src->anon_vma) {
+		ret = static_call(vmxfer_anon_vma_fork)(new, src);
+		if (ret)
+			return ret;
+	}
+	if (anon)
+		new->vm_ops = &vmxfer_linking_vm_ops;
+	/* Charges VM_ACCOUNT to the caller; links the file's i_mmap. */
+	ret = static_call(vmxfer_insert_vm_struct)(c->dst_mm, new);
+	if (anon)
+		new->vm_ops = NULL;
+	if (ret && new->anon_vma)
+		static_call(vmxfer_unlink_anon_vmas)(new);
+	return ret;
+}
+#endif
+
 /* Pass 2, per source VMA: the caller's new VMA for [start, end) of @src. */
 static int vmxfer_clone_vma(struct vmxfer_clone_ctx *c,
 			    struct vm_area_struct *src,
@@ -596,6 +634,13 @@ static int vmxfer_clone_vma(struct vmxfer_clone_ctx *c,
 		goto out_free;
 	if (new->vm_file)
 		get_file(new->vm_file);
+#ifdef VMXFER_FORK_BEFORE_LINK
+	ret = vmxfer_fork_and_link(c, new, src);
+	if (ret)
+		goto out_file;
+	static_call(vmxfer_vm_stat_account)(c->dst_mm, new->vm_flags, npages);
+	return 0;
+#else
 	/* Charges VM_ACCOUNT to the caller; links the file's i_mmap. */
 	ret = static_call(vmxfer_insert_vm_struct)(c->dst_mm, new);
 	if (ret)
@@ -609,6 +654,7 @@ static int vmxfer_clone_vma(struct vmxfer_clone_ctx *c,
 	if (src->anon_vma)
 		return static_call(vmxfer_anon_vma_fork)(new, src);
 	return 0;
+#endif
 
 out_file:
 	if (new->vm_file)

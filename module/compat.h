@@ -103,8 +103,17 @@ static inline long vmxfer_gup_remote(struct mm_struct *mm, unsigned long start,
 #define VMXFER_SWAP_TABLE		1
 #define VMXFER_MM_INTERNAL_DECLS	1
 
+/*
+ * anon_vma_fork() wants a VMA that is not in the tree yet (DEBUG_VM warns
+ * otherwise), as fork gives it: clone forks the anon_vma first, then links
+ * (see vmxfer_fork_and_link()), and undoes the fork with unlink_anon_vmas()
+ * if linking fails.
+ */
+#define VMXFER_FORK_BEFORE_LINK		1
+
 /* mm/internal.h's prototypes, for the static calls' types only. */
 int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma);
+void unlink_anon_vmas(struct vm_area_struct *vma);
 bool may_expand_vm(struct mm_struct *mm, const vma_flags_t *vma_flags,
 		   unsigned long npages);
 int swap_retry_table_alloc(swp_entry_t entry, gfp_t gfp);

@@ -41,6 +41,9 @@ DEFINE_STATIC_CALL_NULL(vmxfer_vm_area_dup, vm_area_dup);
 DEFINE_STATIC_CALL_NULL(vmxfer_vm_area_free, vm_area_free);
 DEFINE_STATIC_CALL_NULL(vmxfer_insert_vm_struct, insert_vm_struct);
 DEFINE_STATIC_CALL_NULL(vmxfer_anon_vma_fork, anon_vma_fork);
+#ifdef VMXFER_FORK_BEFORE_LINK
+DEFINE_STATIC_CALL_NULL(vmxfer_unlink_anon_vmas, unlink_anon_vmas);
+#endif
 DEFINE_STATIC_CALL_NULL(vmxfer_may_expand_vm, may_expand_vm);
 DEFINE_STATIC_CALL_NULL(vmxfer_vm_stat_account, vm_stat_account);
 DEFINE_STATIC_CALL_NULL(vmxfer_do_munmap, do_munmap);
@@ -112,6 +115,9 @@ static struct vmxfer_sym vmxfer_syms[] = {
 	VMXFER_FUNC(vm_area_free, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(insert_vm_struct, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(anon_vma_fork, VMXFER_FEAT_CLONE),
+#ifdef VMXFER_FORK_BEFORE_LINK
+	VMXFER_FUNC(unlink_anon_vmas, VMXFER_FEAT_CLONE),
+#endif
 	VMXFER_FUNC(may_expand_vm, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(vm_stat_account, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(do_munmap, VMXFER_FEAT_CLONE),

@@ -76,6 +76,9 @@ DECLARE_STATIC_CALL(vmxfer_vm_area_dup, vm_area_dup);
 DECLARE_STATIC_CALL(vmxfer_vm_area_free, vm_area_free);
 DECLARE_STATIC_CALL(vmxfer_insert_vm_struct, insert_vm_struct);
 DECLARE_STATIC_CALL(vmxfer_anon_vma_fork, anon_vma_fork);
+#ifdef VMXFER_FORK_BEFORE_LINK
+DECLARE_STATIC_CALL(vmxfer_unlink_anon_vmas, unlink_anon_vmas);
+#endif
 DECLARE_STATIC_CALL(vmxfer_may_expand_vm, may_expand_vm);
 DECLARE_STATIC_CALL(vmxfer_vm_stat_account, vm_stat_account);
 DECLARE_STATIC_CALL(vmxfer_do_munmap, do_munmap);

@@ -954,6 +954,78 @@ static void test_accounting(void **state)
 	target_stop(&t);
 }
 
+/* The first line of a /proc/sys file, or "" (at most @len - 1 bytes). */
+static void sysctl_get(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = 0;
+	if (f && fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = 0;
+	if (f)
+		fclose(f);
+}
+
+static int count_maps(void)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * Strict overcommit without room: linking the caller's new VMA fails on
+ * its VM_ACCOUNT charge -- on 7.x after the VMA's anon_vma was forked,
+ * which must be undone.  ENOMEM, no new mapping in the caller, the target
+ * untouched, and with room again the clone works.
+ */
+static void test_commit_limit(void **state)
+{
+	const char *mode_f = "/proc/sys/vm/overcommit_memory";
+	const char *ratio_f = "/proc/sys/vm/overcommit_ratio";
+	size_t len = 512UL << 20;
+	char mode[16], ratio[16];
+	struct target t;
+	int maps, err;
+	char *c;
+
+	(void)state;
+	target_start(&t, len, TGT_NOFILL);
+	target_write(&t, 0, 0x5a);	/* an anon_vma to fork */
+	target_write(&t, len - PAGE, 0xa5);
+	sysctl_get(mode_f, mode, sizeof(mode));
+	sysctl_get(ratio_f, ratio, sizeof(ratio));
+	assert_true(mode[0] && ratio[0]);
+	maps = count_maps();
+
+	/* CommitLimit = swap only (256 MiB): the target alone is above it. */
+	sysctl_set(ratio_f, "0");
+	sysctl_set(mode_f, "2");
+	c = clone_of(&t, 0, len, NULL, 0);
+	err = errno;
+	sysctl_set(mode_f, mode);
+	sysctl_set(ratio_f, ratio);
+
+	assert_ptr_equal(c, MAP_FAILED);
+	assert_int_equal(err, ENOMEM);
+	assert_int_equal(count_maps(), maps);
+	assert_int_equal(peek(&t, 0), 0x5a);
+
+	c = clone_of(&t, 0, len, NULL, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	assert_int_equal((unsigned char)c[0], 0x5a);
+	assert_int_equal((unsigned char)c[len / 2], 0);
+	assert_int_equal((unsigned char)c[len - PAGE], 0xa5);
+	assert_int_equal(munmap(c, len), 0);
+	target_stop(&t);
+}
+
 /* --- leaks and races ---------------------------------------------------- */
 
 /*
@@ -1138,6 +1210,7 @@ int main(void)
 		cmocka_unit_test(test_permissions),
 		cmocka_unit_test(test_ordinary_mapping),
 		cmocka_unit_test(test_accounting),
+		cmocka_unit_test(test_commit_limit),
 		cmocka_unit_test(test_baseline_1000_cycles),
 		cmocka_unit_test(test_concurrent_target),
 		cmocka_unit_test(test_during_compaction),
