@@ -155,7 +155,10 @@ struct vmxfer_symbol {
  *    exclusively owned by the target when the caller shares its anonymous
  *    memory history (a fork parent or child, or a process holding an
  *    earlier clone of them) -- make the call fail with EBUSY.  No private
- *    copies are made.
+ *    copies are made.  Kernels before 5.19 (Debian's 5.10) do not record
+ *    which pages and swap entries are exclusive: there a page counts as
+ *    exclusive when mapped once and not in the swap cache, and a swapped-out
+ *    page in such a shared-history range always makes the call fail (EBUSY).
  *  - The clone is a snapshot at one instant of the target: both mmap locks
  *    are held for the whole operation.
  *
