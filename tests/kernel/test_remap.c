@@ -507,6 +507,32 @@ static void test_baseline_1000_cycles(void **state)
 	assert_true(lost < 2048);
 }
 
+/* Without copy_vma the op is reported unavailable and refused. */
+static void test_missing_symbol(void **state)
+{
+	struct vmxfer_info info;
+	char *src = anon(PAGE, 'a');
+	int fd;
+
+	(void)state;
+	close(vfd);
+	test_reload("hide_symbols=copy_vma");
+	fd = test_open();
+	assert_int_equal(vmxfer_info(fd, &info), 0);
+	assert_false(info.features & VMXFER_FEAT_REMAP);
+	assert_int_equal(info.op_status[VMXFER_OP_REMAP],
+			 VMXFER_OPST_MISSING_SYMBOL);
+	assert_true(info.features & VMXFER_FEAT_CLONE);
+	errno = 0;
+	assert_ptr_equal(vmxfer_remap(fd, src, PAGE, PAGE, NULL, 0), MAP_FAILED);
+	assert_int_equal(errno, EOPNOTSUPP);
+	assert_true(all(src, PAGE, 'a'));
+	close(fd);
+	test_reload(NULL);
+	vfd = test_open();
+	munmap(src, PAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -524,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_refused_kinds),
 		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_baseline_1000_cycles),
+		cmocka_unit_test(test_missing_symbol),
 	};
 
 	test_filter_from_env();
