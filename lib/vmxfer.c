@@ -114,6 +114,23 @@ VMXFER_API void *vmxfer_clone(int vfd, int pidfd, const void *src, size_t len,
 	return (void *)(uintptr_t)arg.dst;
 }
 
+VMXFER_API void *vmxfer_remap(int vfd, void *old_addr, size_t old_len,
+			      size_t new_len, void *new_addr, unsigned int flags)
+{
+	struct vmxfer_remap arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	arg.flags = flags;
+	arg.old_addr = (uintptr_t)old_addr;
+	arg.old_len = old_len;
+	arg.new_len = new_len;
+	arg.new_addr = (uintptr_t)new_addr;
+	if (vmxfer_ioctl(vfd, VMXFER_IOC_REMAP, &arg) < 0)
+		return MAP_FAILED;
+	return (void *)(uintptr_t)arg.new_addr;
+}
+
 VMXFER_API ssize_t vmxfer_splice(int vfd, int pidfd, int pipe_fd,
 				 const struct iovec *iov, unsigned long nr_segs,
 				 unsigned int flags)

@@ -91,6 +91,20 @@ void *vmxfer_clone(int vfd, int pidfd, const void *src, size_t len, void *dst,
 		   unsigned int flags);
 
 /*
+ * vmxfer_remap - VMXFER_IOC_REMAP: move the caller's private anonymous
+ * range [old_addr, old_addr + old_len) (one mapping) to a new place of
+ * new_len >= old_len bytes by moving page tables, and leave the old range
+ * mapped as a fresh mapping (MREMAP_RETAIN).  "new_addr" is a hint, or the
+ * exact address with VMXFER_REMAP_FIXED / VMXFER_REMAP_FIXED_NOREPLACE.
+ * Returns the new address, MAP_FAILED on error.
+ * Errors: EOPNOTSUPP, EINVAL (flags, alignment, sizes, overlap, a mapping
+ *         other than private anonymous, mlocked, KSM, uffd), EFAULT (not
+ *         one mapping), ENOMEM, EEXIST, EINTR, ENOTTY.
+ */
+void *vmxfer_remap(int vfd, void *old_addr, size_t old_len, size_t new_len,
+		   void *new_addr, unsigned int flags);
+
+/*
  * vmxfer_splice - VMXFER_IOC_SPLICE: put the pages of process "pidfd"
  * described by iov[0 .. nr_segs) into the pipe "pipe_fd" (its write end) by
  * reference.  Returns the number of bytes placed in the pipe.

@@ -730,15 +730,7 @@ static long vmxfer_clone_place(struct vmxfer_clone_ctx *c, unsigned long dst,
 			return -EEXIST;
 		return addr;
 	}
-	if (dst) {
-		addr = vmxfer_get_unmapped_area(dst, len, 0);
-		if (addr == dst)
-			return addr;
-	}
-	addr = vmxfer_get_unmapped_area(dst, len + HPAGE_PMD_SIZE, 0);
-	if (IS_ERR_VALUE(addr))
-		return vmxfer_get_unmapped_area(dst, len, 0);
-	return addr + ((c->src - addr) & ~HPAGE_PMD_MASK);
+	return vmxfer_place_hint(c->src, dst, len);
 }
 
 /* One attempt, under both mmap_locks. */

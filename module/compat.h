@@ -119,6 +119,54 @@ bool may_expand_vm(struct mm_struct *mm, const vma_flags_t *vma_flags,
 int swap_retry_table_alloc(swp_entry_t entry, gfp_t gfp);
 #endif
 
+/*
+ * remap: copy_vma() and move_page_tables(), as mremap(2) uses them.
+ *  - 6.1: copy_vma() gained "keep_source" (MREMAP_DONTUNMAP's guard
+ *    against merging the new VMA into its own source).  5.10 lacks it: the
+ *    source is given an anon_vma first (vmxfer_remap_prepare()), so the
+ *    page offsets of the new range cannot continue the source's.
+ *  - 6.1: unlink_anon_vmas() clears vma->anon_vma, so a VMA that stays
+ *    mapped can be unlinked (DONTUNMAP's clean-up).  5.10's does not: the
+ *    source keeps its anon_vma there, as 5.10's own DONTUNMAP leaves it.
+ *  - 6.12: both moved to mm/vma.h and mm/internal.h (not shipped);
+ *    move_page_tables() gained "for_stack".
+ *  - 7.0 (7.2 checked): move_page_tables() takes a struct
+ *    pagetable_move_control (mm/internal.h), declared here with the same
+ *    layout.
+ */
+#if KERNEL_VERSION(6, 1, 0) <= LINUX_VERSION_CODE
+#define VMXFER_COPY_VMA_KEEP_SOURCE	1
+#define VMXFER_REMAP_UNLINK		1
+#endif
+#if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
+struct vm_area_struct *copy_vma(struct vm_area_struct **vmap,
+				unsigned long addr, unsigned long len,
+				pgoff_t pgoff, bool *need_rmap_locks,
+				bool keep_source);
+#endif
+#if KERNEL_VERSION(7, 0, 0) <= LINUX_VERSION_CODE
+#define VMXFER_PAGETABLE_MOVE_CONTROL	1
+/* Layout of mm/internal.h's struct pagetable_move_control (7.2.13). */
+struct pagetable_move_control {
+	struct vm_area_struct *old;
+	struct vm_area_struct *new;
+	unsigned long old_addr;
+	unsigned long old_end;
+	unsigned long new_addr;
+	unsigned long len_in;
+	bool need_rmap_locks;
+	bool for_stack;
+};
+
+unsigned long move_page_tables(struct pagetable_move_control *pmc);
+#elif KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
+unsigned long move_page_tables(struct vm_area_struct *vma,
+			       unsigned long old_addr,
+			       struct vm_area_struct *new_vma,
+			       unsigned long new_addr, unsigned long len,
+			       bool need_rmap_locks, bool for_stack);
+#endif
+
 #include "symbols.h"
 
 /*
@@ -659,6 +707,72 @@ static inline unsigned long vmxfer_get_unmapped_area(unsigned long addr,
 #else
 	return get_unmapped_area(NULL, addr, len, 0, flags);
 #endif
+}
+
+/* copy_vma() for a move that keeps its source mapped. */
+static inline struct vm_area_struct *
+vmxfer_copy_vma(struct vm_area_struct **vmap, unsigned long addr,
+		unsigned long len, pgoff_t pgoff, bool *need_rmap_locks)
+{
+#ifdef VMXFER_COPY_VMA_KEEP_SOURCE
+	return static_call(vmxfer_copy_vma)(vmap, addr, len, pgoff,
+					    need_rmap_locks, true);
+#else
+	return static_call(vmxfer_copy_vma)(vmap, addr, len, pgoff,
+					    need_rmap_locks);
+#endif
+}
+
+/* Move the page tables of [old_addr, +len) of @vma to @new_vma at new_addr. */
+static inline unsigned long
+vmxfer_move_page_tables(struct vm_area_struct *vma, unsigned long old_addr,
+			struct vm_area_struct *new_vma, unsigned long new_addr,
+			unsigned long len, bool need_rmap_locks)
+{
+#ifdef VMXFER_PAGETABLE_MOVE_CONTROL
+	struct pagetable_move_control pmc = {
+		.old = vma,
+		.new = new_vma,
+		.old_addr = old_addr,
+		.old_end = old_addr + len,
+		.new_addr = new_addr,
+		.len_in = len,
+		.need_rmap_locks = need_rmap_locks,
+	};
+
+	return static_call(vmxfer_move_page_tables)(&pmc);
+#elif KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
+	return static_call(vmxfer_move_page_tables)(vma, old_addr, new_vma,
+						    new_addr, len,
+						    need_rmap_locks, false);
+#else
+	return static_call(vmxfer_move_page_tables)(vma, old_addr, new_vma,
+						    new_addr, len,
+						    need_rmap_locks);
+#endif
+}
+
+/*
+ * Before 6.1 (no keep_source), an unfaulted source gets its anon_vma now:
+ * copy_vma() would otherwise re-base the new range's offset so that it
+ * may merge into the source itself.
+ */
+static inline int vmxfer_remap_prepare(struct vm_area_struct *vma)
+{
+#ifdef VMXFER_COPY_VMA_KEEP_SOURCE
+	return 0;
+#else
+	if (vma->anon_vma)
+		return 0;
+	return static_call(vmxfer___anon_vma_prepare)(vma);
+#endif
+}
+
+/* Give back a commit charge (vm_unacct_memory(): its counter is unexported). */
+static inline void vmxfer_unacct_memory(long pages)
+{
+	percpu_counter_add_batch(vx_vm_committed_as, -pages,
+				 vx_vm_committed_as_batch);
 }
 
 #endif /* VMXFER_COMPAT_H */

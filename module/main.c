@@ -15,6 +15,8 @@
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
 #include <linux/string.h>
+#include <linux/mm.h>
+#include <linux/huge_mm.h>
 
 #include "compat.h"
 #include "internal.h"
@@ -66,6 +68,26 @@ int vmxfer_copy_result(void __user *uarg, u32 usize, void *karg, size_t ksize)
 
 	*(u32 *)karg = n;
 	return copy_to_user(uarg, karg, n) ? -EFAULT : 0;
+}
+
+/*
+ * An unmapped area of @len bytes in the caller for data now at @src: at
+ * the hint @dst if free, else anywhere, at @src's offset within a PMD so
+ * that whole THPs can be mapped or moved as PMDs.  The address or -errno.
+ */
+long vmxfer_place_hint(unsigned long src, unsigned long dst, unsigned long len)
+{
+	unsigned long addr;
+
+	if (dst) {
+		addr = vmxfer_get_unmapped_area(dst, len, 0);
+		if (addr == dst)
+			return addr;
+	}
+	addr = vmxfer_get_unmapped_area(dst, len + HPAGE_PMD_SIZE, 0);
+	if (IS_ERR_VALUE(addr))
+		return vmxfer_get_unmapped_area(dst, len, 0);
+	return addr + ((src - addr) & ~HPAGE_PMD_MASK);
 }
 
 static long vmxfer_ioctl_info(void __user *uarg)
@@ -124,6 +146,8 @@ static long vmxfer_ioctl_op(unsigned int op, void __user *uarg)
 		return vmxfer_ioctl_clone(uarg);
 	case VMXFER_OP_SPLICE:
 		return vmxfer_ioctl_splice(uarg);
+	case VMXFER_OP_REMAP:
+		return vmxfer_ioctl_remap(uarg);
 	default:
 		return -EOPNOTSUPP;
 	}

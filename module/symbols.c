@@ -41,7 +41,7 @@ DEFINE_STATIC_CALL_NULL(vmxfer_vm_area_dup, vm_area_dup);
 DEFINE_STATIC_CALL_NULL(vmxfer_vm_area_free, vm_area_free);
 DEFINE_STATIC_CALL_NULL(vmxfer_insert_vm_struct, insert_vm_struct);
 DEFINE_STATIC_CALL_NULL(vmxfer_anon_vma_fork, anon_vma_fork);
-#ifdef VMXFER_FORK_BEFORE_LINK
+#if defined(VMXFER_FORK_BEFORE_LINK) || defined(VMXFER_REMAP_UNLINK)
 DEFINE_STATIC_CALL_NULL(vmxfer_unlink_anon_vmas, unlink_anon_vmas);
 #endif
 DEFINE_STATIC_CALL_NULL(vmxfer_may_expand_vm, may_expand_vm);
@@ -86,9 +86,18 @@ DEFINE_STATIC_CALL_NULL(vmxfer___mmu_notifier_invalidate_range_start,
 			__mmu_notifier_invalidate_range_start);
 DEFINE_STATIC_CALL_NULL(vmxfer___mmu_notifier_invalidate_range_end,
 			__mmu_notifier_invalidate_range_end);
+DEFINE_STATIC_CALL_NULL(vmxfer_copy_vma, copy_vma);
+DEFINE_STATIC_CALL_NULL(vmxfer_move_page_tables, move_page_tables);
+DEFINE_STATIC_CALL_NULL(vmxfer_security_vm_enough_memory_mm,
+			security_vm_enough_memory_mm);
+#ifndef VMXFER_COPY_VMA_KEEP_SOURCE
+DEFINE_STATIC_CALL_NULL(vmxfer___anon_vma_prepare, __anon_vma_prepare);
+#endif
 
 unsigned long vmxfer_addr_mmlist_lock;
 unsigned long vmxfer_addr_sysctl_max_map_count;
+unsigned long vmxfer_addr_vm_committed_as;
+unsigned long vmxfer_addr_vm_committed_as_batch;
 
 #define VMXFER_DATA(sym, need) {					\
 	.name = #sym, .ops = (need), .kind = VMXFER_SYM_DATA,		\
@@ -115,14 +124,22 @@ static struct vmxfer_sym vmxfer_syms[] = {
 	VMXFER_FUNC(vm_area_free, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(insert_vm_struct, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(anon_vma_fork, VMXFER_FEAT_CLONE),
-#ifdef VMXFER_FORK_BEFORE_LINK
-	VMXFER_FUNC(unlink_anon_vmas, VMXFER_FEAT_CLONE),
+#if defined(VMXFER_FORK_BEFORE_LINK) && defined(VMXFER_REMAP_UNLINK)
+	VMXFER_FUNC(unlink_anon_vmas, VMXFER_FEAT_CLONE | VMXFER_FEAT_REMAP),
+#elif defined(VMXFER_REMAP_UNLINK)
+	VMXFER_FUNC(unlink_anon_vmas, VMXFER_FEAT_REMAP),
 #endif
-	VMXFER_FUNC(may_expand_vm, VMXFER_FEAT_CLONE),
-	VMXFER_FUNC(vm_stat_account, VMXFER_FEAT_CLONE),
-	VMXFER_FUNC(do_munmap, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(may_expand_vm, VMXFER_FEAT_CLONE | VMXFER_FEAT_REMAP),
+	VMXFER_FUNC(vm_stat_account, VMXFER_FEAT_CLONE | VMXFER_FEAT_REMAP),
+	VMXFER_FUNC(do_munmap, VMXFER_FEAT_CLONE | VMXFER_FEAT_REMAP),
 #ifdef VMXFER_HAVE_GET_UNMAPPED_AREA_FN
-	VMXFER_FUNC(__get_unmapped_area, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(__get_unmapped_area, VMXFER_FEAT_CLONE | VMXFER_FEAT_REMAP),
+#endif
+	VMXFER_FUNC(copy_vma, VMXFER_FEAT_REMAP),
+	VMXFER_FUNC(move_page_tables, VMXFER_FEAT_REMAP),
+	VMXFER_FUNC(security_vm_enough_memory_mm, VMXFER_FEAT_REMAP),
+#ifndef VMXFER_COPY_VMA_KEEP_SOURCE
+	VMXFER_FUNC(__anon_vma_prepare, VMXFER_FEAT_REMAP),
 #endif
 	VMXFER_FUNC(vm_normal_page, VMXFER_FEAT_CLONE),
 #ifndef VMXFER_HAVE_ANON_EXCLUSIVE
@@ -156,7 +173,9 @@ static struct vmxfer_sym vmxfer_syms[] = {
 	VMXFER_FUNC(__mmu_notifier_invalidate_range_start, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(__mmu_notifier_invalidate_range_end, VMXFER_FEAT_CLONE),
 	VMXFER_DATA(mmlist_lock, VMXFER_FEAT_CLONE),
-	VMXFER_DATA(sysctl_max_map_count, VMXFER_FEAT_CLONE),
+	VMXFER_DATA(sysctl_max_map_count, VMXFER_FEAT_CLONE | VMXFER_FEAT_REMAP),
+	VMXFER_DATA(vm_committed_as, VMXFER_FEAT_REMAP),
+	VMXFER_DATA(vm_committed_as_batch, VMXFER_FEAT_REMAP),
 };
 
 /* kallsyms_lookup_name() is itself unexported and sealed: a static call too. */

@@ -45,6 +45,8 @@
 #include <linux/rmap.h>
 #include <linux/swap.h>
 #include <linux/mmu_notifier.h>
+#include <linux/security.h>
+#include <linux/percpu_counter.h>
 #include <asm/pgalloc.h>
 #include <asm/tlbflush.h>
 #include <linux/vmxfer.h>
@@ -76,7 +78,7 @@ DECLARE_STATIC_CALL(vmxfer_vm_area_dup, vm_area_dup);
 DECLARE_STATIC_CALL(vmxfer_vm_area_free, vm_area_free);
 DECLARE_STATIC_CALL(vmxfer_insert_vm_struct, insert_vm_struct);
 DECLARE_STATIC_CALL(vmxfer_anon_vma_fork, anon_vma_fork);
-#ifdef VMXFER_FORK_BEFORE_LINK
+#if defined(VMXFER_FORK_BEFORE_LINK) || defined(VMXFER_REMAP_UNLINK)
 DECLARE_STATIC_CALL(vmxfer_unlink_anon_vmas, unlink_anon_vmas);
 #endif
 DECLARE_STATIC_CALL(vmxfer_may_expand_vm, may_expand_vm);
@@ -121,12 +123,24 @@ DECLARE_STATIC_CALL(vmxfer___mmu_notifier_invalidate_range_start,
 		    __mmu_notifier_invalidate_range_start);
 DECLARE_STATIC_CALL(vmxfer___mmu_notifier_invalidate_range_end,
 		    __mmu_notifier_invalidate_range_end);
+/* remap */
+DECLARE_STATIC_CALL(vmxfer_copy_vma, copy_vma);
+DECLARE_STATIC_CALL(vmxfer_move_page_tables, move_page_tables);
+DECLARE_STATIC_CALL(vmxfer_security_vm_enough_memory_mm,
+		    security_vm_enough_memory_mm);
+#ifndef VMXFER_COPY_VMA_KEEP_SOURCE
+DECLARE_STATIC_CALL(vmxfer___anon_vma_prepare, __anon_vma_prepare);
+#endif
 
 /* Resolved variables: their addresses. */
 extern unsigned long vmxfer_addr_mmlist_lock;
 extern unsigned long vmxfer_addr_sysctl_max_map_count;
+extern unsigned long vmxfer_addr_vm_committed_as;
+extern unsigned long vmxfer_addr_vm_committed_as_batch;
 #define vx_mmlist_lock ((spinlock_t *)vmxfer_addr_mmlist_lock)
 #define vx_max_map_count (*(int *)vmxfer_addr_sysctl_max_map_count)
+#define vx_vm_committed_as ((struct percpu_counter *)vmxfer_addr_vm_committed_as)
+#define vx_vm_committed_as_batch (*(s32 *)vmxfer_addr_vm_committed_as_batch)
 
 int vmxfer_symbols_init(void);
 unsigned int vmxfer_nr_symbols(void);

@@ -654,3 +654,31 @@ long proc_kb(pid_t pid, const char *file, const char *key)
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	return read_key(path, key);
 }
+
+/* A field of the caller's smaps entry for the VMA starting at @addr. */
+long test_smaps_kb(void *addr, const char *key)
+{
+	char line[256], want[32];
+	long val = -1, v;
+	int in = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	assert_non_null(f);
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
+	while (fgets(line, sizeof(line), f)) {
+		if (strchr(line, '-') && strchr(line, ' ') &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			if (in)
+				break;
+			in = !strncmp(line, want, strlen(want));
+			continue;
+		}
+		if (in && sscanf(line, "%*[^:]:%ld", &v) == 1 &&
+		    !strncmp(line, key, strlen(key)) && line[strlen(key)] == ':') {
+			val = v;
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}

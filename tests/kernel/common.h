@@ -139,5 +139,7 @@ void target_exit(struct target *t);
 void target_stop(struct target *t);
 /* Value of "Key:" in /proc/<pid>/status or smaps_rollup (kB), or -1. */
 long proc_kb(pid_t pid, const char *file, const char *key);
+/* A field (kB) of the caller's smaps entry for the VMA starting at @addr, or -1. */
+long test_smaps_kb(void *addr, const char *key);
 
 #endif

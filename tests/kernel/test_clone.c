@@ -69,34 +69,6 @@ static unsigned char peek(struct target *t, size_t off)
 	return b;
 }
 
-/* A field of the caller's smaps entry for the VMA starting at @addr. */
-static long smaps_kb(void *addr, const char *key)
-{
-	char line[256], want[32];
-	long val = -1, v;
-	int in = 0;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	assert_non_null(f);
-	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
-	while (fgets(line, sizeof(line), f)) {
-		if (strchr(line, '-') && strchr(line, ' ') &&
-		    strchr(line, '-') < strchr(line, ' ')) {
-			if (in)
-				break;
-			in = !strncmp(line, want, strlen(want));
-			continue;
-		}
-		if (in && sscanf(line, "%*[^:]:%ld", &v) == 1 &&
-		    !strncmp(line, key, strlen(key)) && line[strlen(key)] == ':') {
-			val = v;
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
-
 /* The permissions column of the caller's maps line for @addr. */
 static void maps_perms(void *addr, char perms[5])
 {
@@ -169,10 +141,10 @@ static void test_no_copy(void **state)
 	printf("# AnonPages %ld -> %ld kB for a %zu kB clone\n", anon0, anon1,
 	       len >> 10);
 	assert_true(anon1 - anon0 < 1024);
-	assert_true(smaps_kb(c, "Shared_Dirty") + smaps_kb(c, "Shared_Clean") >=
+	assert_true(test_smaps_kb(c, "Shared_Dirty") + test_smaps_kb(c, "Shared_Clean") >=
 		    (long)(len >> 10) - 64);
 	c[0] = 1;	/* one COW copy */
-	assert_int_equal(smaps_kb(c, "Private_Dirty"), 4);
+	assert_int_equal(test_smaps_kb(c, "Private_Dirty"), 4);
 	assert_int_equal(munmap(c, len), 0);
 	target_stop(&t);
 }
@@ -264,7 +236,7 @@ static void test_thp_aligned(void **state)
 	assert_ptr_not_equal(c, MAP_FAILED);
 	assert_int_equal((uintptr_t)c % HPAGE, 0);
 	/* Shared as PMDs: the caller maps them huge, nothing was split. */
-	assert_true(smaps_kb(c, "AnonHugePages") >= 2048 * 3);
+	assert_true(test_smaps_kb(c, "AnonHugePages") >= 2048 * 3);
 	assert_true(proc_kb(t.pid, "smaps_rollup", "AnonHugePages") >= 2048 * 3);
 	expect_pattern_at(c, 0, len);
 	c[HPAGE + 5] = 0x12;	/* COW of a huge page: target unchanged */
@@ -321,7 +293,7 @@ static void test_swapped_out(void **state)
 	assert_ptr_not_equal(c, MAP_FAILED);
 	/* No swap-in happened for the clone: entries were duplicated. */
 	assert_int_equal(in1, in0);
-	assert_true(smaps_kb(c, "Swap") >= swap - 64);
+	assert_true(test_smaps_kb(c, "Swap") >= swap - 64);
 	expect_pattern_at(c, 0, len);	/* swaps in now, in the caller */
 	c[0] = 9;
 	assert_int_equal(peek(&t, 0), tgt_pattern(0));
@@ -740,8 +712,8 @@ static void test_related_swapped(void **state)
 	}
 	memset(mine, 'q', len);		/* the parent's own copies now */
 	assert_int_equal(madvise(mine, len, MADV_PAGEOUT), 0);
-	if (smaps_kb(mine, "Swap") < (long)(len >> 10) / 2)
-		fail_msg("not swapped out (Swap %ld kB)", smaps_kb(mine, "Swap"));
+	if (test_smaps_kb(mine, "Swap") < (long)(len >> 10) / 2)
+		fail_msg("not swapped out (Swap %ld kB)", test_smaps_kb(mine, "Swap"));
 	assert_int_equal(write(go[1], "x", 1), 1);
 	assert_int_equal(waitpid(child, &st, 0), child);
 	assert_true(WIFEXITED(st));
@@ -769,9 +741,9 @@ static void test_related_thp(void **state)
 
 	(void)state;
 	memset(thp, 't', HPAGE);
-	if (smaps_kb(thp, "AnonHugePages") < 2048)
+	if (test_smaps_kb(thp, "AnonHugePages") < 2048)
 		fail_msg("no THP (AnonHugePages %ld kB)",
-			 smaps_kb(thp, "AnonHugePages"));
+			 test_smaps_kb(thp, "AnonHugePages"));
 	assert_int_equal(pipe(go), 0);
 	assert_int_equal(pipe(done), 0);
 	parent_fd = vmxfer_pidfd_open(getpid());
@@ -790,7 +762,7 @@ static void test_related_thp(void **state)
 		if (c == MAP_FAILED)
 			_exit(4);
 		/* Shared whole: the caller maps it huge. */
-		if (smaps_kb(c, "AnonHugePages") < 2048)
+		if (test_smaps_kb(c, "AnonHugePages") < 2048)
 			_exit(5);
 		for (size_t i = 0; i < HPAGE; i += PAGE)
 			if (c[i] != 't')
@@ -877,7 +849,7 @@ static void test_ordinary_mapping(void **state)
 	c = clone_of(&t, 0, len, NULL, 0);
 	assert_ptr_not_equal(c, MAP_FAILED);
 	/* mlock state is not inherited. */
-	assert_int_equal(smaps_kb(c, "Locked"), 0);
+	assert_int_equal(test_smaps_kb(c, "Locked"), 0);
 	/* mprotect, madvise, fork, mremap, munmap all work on it. */
 	assert_int_equal(mprotect(c, PAGE, PROT_READ), 0);
 	assert_int_equal(mprotect(c, PAGE, PROT_READ | PROT_WRITE), 0);

@@ -328,6 +328,37 @@ static void test_clone_errors(void **state)
 	}
 }
 
+/* ---- vmxfer_remap ---------------------------------------------------------------- */
+
+static void fill_remap(void *arg)
+{
+	((struct vmxfer_remap *)arg)->new_addr = 0x40000;
+}
+
+static void test_remap_ok(void **state)
+{
+	const struct vmxfer_remap *in = (const struct vmxfer_remap *)fi.in;
+
+	(void)state;
+	fi.fill = fill_remap;
+	assert_ptr_equal(vmxfer_remap(3, (void *)0x10000, 8192, 16384,
+				      (void *)0x20000, VMXFER_REMAP_FIXED),
+			 (void *)0x40000);
+	assert_int_equal(fi.req, VMXFER_IOC_REMAP);
+	assert_int_equal(in->size, VMXFER_REMAP_SIZE_VER0);
+	assert_int_equal(in->flags, VMXFER_REMAP_FIXED);
+	assert_int_equal(in->old_addr, 0x10000);
+	assert_int_equal(in->old_len, 8192);
+	assert_int_equal(in->new_len, 16384);
+	assert_int_equal(in->new_addr, 0x20000);
+
+	fi.ret = -1;
+	fi.err = EFAULT;
+	errno = 0;
+	assert_ptr_equal(vmxfer_remap(3, NULL, 4096, 4096, NULL, 0), MAP_FAILED);
+	assert_int_equal(errno, EFAULT);
+}
+
 /* ---- vmxfer_splice --------------------------------------------------------------- */
 
 static void fill_splice(void *arg)
@@ -437,6 +468,7 @@ int main(void)
 		cmocka_unit_test_setup(test_symbol_errors, reset),
 		cmocka_unit_test_setup(test_clone_ok, reset),
 		cmocka_unit_test_setup(test_clone_errors, reset),
+		cmocka_unit_test_setup(test_remap_ok, reset),
 		cmocka_unit_test_setup(test_splice_ok, reset),
 		cmocka_unit_test_setup(test_splice_errors, reset),
 		cmocka_unit_test_setup(test_pidfd_fake, reset),

@@ -224,10 +224,55 @@ struct vmxfer_move {
 /*
  * VMXFER_IOC_REMAP - move the caller's mapping [old_addr, old_addr +
  * old_len) to a new address, growing it to new_len, and leave the source
- * mapped as a fresh mapping (MREMAP_RETAIN).
- * Reserved; see vmxfer_info.features for availability.
+ * mapped as a fresh mapping (MREMAP_RETAIN: MREMAP_DONTUNMAP that may
+ * grow).  See vmxfer_info.features for availability.
  *
- * Errors: EOPNOTSUPP, EINVAL, EFAULT, ENOMEM, EEXIST.
+ * in:  size, flags (VMXFER_REMAP_FIXED or _FIXED_NOREPLACE, not both),
+ *      old_addr (page-aligned, not 0), old_len (page-aligned, not 0),
+ *      new_len (page-aligned, >= old_len), new_addr (with a FIXED flag the
+ *      exact, page-aligned address; otherwise a hint, 0 for none).
+ * out: new_addr, the address of the moved mapping.
+ *
+ * Semantics:
+ *  - The range must lie in one mapping, private anonymous (v1).  Its page
+ *    tables are moved, as mremap(2) moves them: no data page is copied,
+ *    read or swapped in; swapped-out pages stay in swap; THPs move whole
+ *    when both addresses are equally aligned within 2 MiB (without FIXED
+ *    the destination is chosen so).
+ *  - The new mapping has new_len bytes, the source's protections and
+ *    flags; [old_len, new_len) of it is unpopulated and faults zero pages.
+ *    It is charged like an mmap(): commit charge (VM_ACCOUNT), RLIMIT_AS,
+ *    vm.max_map_count.
+ *  - The source stays mapped with its protections and flags, as
+ *    MREMAP_DONTUNMAP leaves it: it faults zero pages afterwards, keeps its
+ *    commit charge.  A source mapped whole is reset to a never-faulted
+ *    mapping (its anon_vma dropped) on 6.1 and later; on 5.10 it keeps its
+ *    anon_vma (as 5.10's MREMAP_DONTUNMAP does).
+ *  - Locked (mlock, VM_LOCKONFAULT), KSM-mergeable (MADV_MERGEABLE),
+ *    userfaultfd-registered, sealed and grows-down sources are refused in
+ *    v1 (EINVAL), so no locked_vm or KSM state needs moving.
+ *  - Done in one step under the caller's mmap_lock held for write: other
+ *    threads see the data at the old or the new place, never in between.
+ *
+ * Errors (on any error nothing changed, except that VMXFER_REMAP_FIXED may
+ * have unmapped the destination range when the failure came after it: an
+ * allocation failure (ENOMEM) in the move itself, as for mmap(MAP_FIXED)):
+ *  EOPNOTSUPP  not available on this kernel.
+ *  EINVAL      unknown flags, both FIXED flags, old_addr 0 or unaligned,
+ *              old_len 0 or unaligned, new_len unaligned or < old_len, a
+ *              range beyond the address space, an unaligned fixed
+ *              new_addr, source and destination overlapping; a source that
+ *              is not private anonymous (file, shmem, memfd, MAP_SHARED,
+ *              hugetlb, special mappings) or is locked, KSM-mergeable,
+ *              userfaultfd-registered, sealed or grows down.
+ *  EFAULT      [old_addr, old_addr + old_len) not mapped or not within one
+ *              mapping; a bad argument pointer.
+ *  ENOMEM      vm.max_map_count, RLIMIT_AS (RLIMIT_DATA), commit charge,
+ *              out of memory, or no room for the destination.  The limits
+ *              are checked before a FIXED destination is unmapped, so the
+ *              space it frees does not count.
+ *  EEXIST      VMXFER_REMAP_FIXED_NOREPLACE and something is mapped there.
+ *  EINTR       a fatal signal while waiting for the mmap_lock.
  */
 #define VMXFER_REMAP_FIXED		(1U << 0)
 #define VMXFER_REMAP_FIXED_NOREPLACE	(1U << 1)
