@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <pthread.h>
 
 #include "common.h"
 
@@ -508,6 +509,69 @@ static void test_baseline_1000_cycles(void **state)
 }
 
 /* Without copy_vma the op is reported unavailable and refused. */
+/*
+ * Threads fault and write the source while it is remapped again and
+ * again: each remap happens at once for them (the mmap write lock, and the
+ * source VMA write-locked against per-VMA-lock faults), they never crash,
+ * and what was in the source before a remap is at the destination after it.
+ */
+struct toucher {
+	volatile char *base;
+	size_t len;
+	volatile int stop;
+	long touches;
+};
+
+static void *touch_loop(void *arg)
+{
+	struct toucher *t = arg;
+
+	while (!t->stop)
+		for (size_t off = 8; off < t->len && !t->stop; off += PAGE) {
+			t->base[off] = (char)(t->base[off] + 1);
+			t->touches++;
+		}
+	return NULL;
+}
+
+static void test_concurrent_faults(void **state)
+{
+	size_t len = 4UL << 20;
+	struct toucher t[2];
+	pthread_t th[2];
+	char *src = anon(len, 0x3c);
+	int rounds = 200, bad = 0;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		t[i] = (struct toucher){ .base = src, .len = len };
+		assert_int_equal(pthread_create(&th[i], NULL, touch_loop, &t[i]), 0);
+	}
+	for (int r = 0; r < rounds; r++) {
+		char *dst = vmxfer_remap(vfd, src, len, len, NULL, 0);
+
+		assert_ptr_not_equal(dst, MAP_FAILED);
+		/*
+		 * Byte 0 of each page: the fill in the first round; zero after
+		 * it (the source is fresh then, and the threads write only
+		 * byte 8 of each page).
+		 */
+		for (size_t off = 0; off < len; off += PAGE)
+			if ((unsigned char)dst[off] != (r ? 0 : 0x3c))
+				bad++;
+		assert_int_equal(munmap(dst, len), 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		t[i].stop = 1;
+		pthread_join(th[i], NULL);
+	}
+	printf("# %d remaps under %ld + %ld touches by two threads\n", rounds,
+	       t[0].touches, t[1].touches);
+	assert_int_equal(bad, 0);
+	assert_true(t[0].touches > 0 && t[1].touches > 0);
+	assert_int_equal(munmap(src, len), 0);
+}
+
 static void test_missing_symbol(void **state)
 {
 	struct vmxfer_info info;
@@ -550,6 +614,7 @@ int main(void)
 		cmocka_unit_test(test_refused_kinds),
 		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_baseline_1000_cycles),
+		cmocka_unit_test(test_concurrent_faults),
 		cmocka_unit_test(test_missing_symbol),
 	};
 
