@@ -91,6 +91,7 @@ check-debug: deps userspace
 bench: bench-build
 	@bench/run-splice.sh $(or $(LINE),6.12)
 	@bench/run-clone.sh $(or $(LINE),6.12)
+	@bench/run-remap.sh $(or $(LINE),6.12)
 
 # --- install --------------------------------------------------------------
 

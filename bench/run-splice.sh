@@ -1,13 +1,6 @@
 #!/usr/bin/env bash
-# bench/run-splice.sh [LINE] [-n] [SIZE_MiB...] — builds bench/splice and runs it
-# in one guest boot of LINE (default 6.12) with 2 GiB of memory, printing the
-# table of throughput ratios (vmxfer_splice + splice(2) vs process_vm_readv +
-# write(2)); -n: the target without transparent huge pages.  Environment: BENCH_REPS (default 5), BENCH_MEM (default 2G).
-set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
-line=${1:-6.12}
-[[ $# -gt 0 ]] && shift
-make -s bench-build
-exec tests/vm/run --kernel "$line" --mem "${BENCH_MEM:-2G}" --timeout 1800 \
-	--file build/bench/splice -- splice -r "${BENCH_REPS:-5}" "$@"
+# bench/run-splice.sh [LINE] [-n] [SIZE_MiB...] — bench/splice in one guest
+# boot of LINE (default 6.12): throughput ratios of vmxfer_splice +
+# splice(2) vs process_vm_readv + write(2); -n: the target without
+# transparent huge pages.  5 runs each (BENCH_REPS), 2 GiB guest (BENCH_MEM).
+exec "$(dirname "$0")/run.sh" splice 5 "$@"
