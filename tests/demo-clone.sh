@@ -4,18 +4,10 @@
 # another with VMXFER_IOC_CLONE, copy-on-write in both directions, then the
 # same memory looked at with "vmxfer-ctl peek".
 set -e
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+. "$(dirname "$0")/demo-lib.sh"
 
 say "A target process with a 16 MiB buffer: every page starts with a message"
-tout=/tmp/demo-clone-target.out
-vmxfer-demo-clone --target 16 >"$tout" &
-tpid=$!
-trap 'kill $tpid 2>/dev/null || true' EXIT
-while ! grep -q '^pid ' "$tout" 2>/dev/null; do sleep 0.1; done
-cat "$tout"
-base=$(sed -n 's/^pid [0-9]* base 0x\([0-9a-f]*\) .*/\1/p' "$tout")
-len=$(sed -n 's/.* len \([0-9]*\)$/\1/p' "$tout")
+start_target /tmp/demo-clone-target.out vmxfer-demo-clone --target 16
 
 say "Clone it into another process (VMXFER_IOC_CLONE: page tables copied, fork-style)"
 run vmxfer-demo-clone $tpid 0x$base $len

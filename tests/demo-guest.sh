@@ -1,8 +1,7 @@
 #!/bin/sh
 # Runs inside the demo guest (busybox sh), as root, with vmxfer loaded.
 set -e
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+. "$(dirname "$0")/demo-lib.sh"
 
 say "A stock Debian kernel: $(uname -r) (${VMXFER_KPKG:-?}), vmxfer loaded"
 run ls -l /dev/vmxfer

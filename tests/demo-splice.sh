@@ -4,18 +4,10 @@
 # memory zero-copy, checks the dump, then dumps incrementally the 3 pages
 # the process writes afterwards.
 set -e
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+. "$(dirname "$0")/demo-lib.sh"
 
 say "A process with 8 MiB of filled anonymous memory"
-tout=/tmp/demo-target.out
-vmxfer-demo-target 8 >"$tout" &
-tpid=$!
-trap 'kill $tpid 2>/dev/null || true' EXIT
-while ! grep -q '^pid ' "$tout" 2>/dev/null; do sleep 0.1; done
-cat "$tout"
-base=$(sed -n 's/^pid [0-9]* base 0x\([0-9a-f]*\) .*/\1/p' "$tout")
-len=$(sed -n 's/.* len \([0-9]*\)$/\1/p' "$tout")
+start_target /tmp/demo-target.out vmxfer-demo-target 8
 end=$(printf '%x' $((0x$base + len)))
 run grep -c . /proc/$tpid/maps
 
