@@ -26,6 +26,26 @@ int test_open(void);
 int test_open_for(uint64_t feature);
 
 /*
+ * The group fixtures of an operation's test program: a file-scope `vfd`
+ * opened for @feature before the group (the group fails when the operation
+ * is unavailable) and closed after it.
+ */
+#define TEST_OP_FIXTURES(feature)			\
+	static int vfd = -1;				\
+	static int setup(void **state)			\
+	{						\
+		(void)state;				\
+		vfd = test_open_for(feature);		\
+		return vfd < 0;				\
+	}						\
+	static int teardown(void **state)		\
+	{						\
+		(void)state;				\
+		close(vfd);				\
+		return 0;				\
+	}
+
+/*
  * A waiting process of @uid (dumpable, as after an exec) or, with @euid0,
  * of real uid @uid running set-uid root.  It first rewrites the byte at
  * @own (if not NULL) with its own value, so that page is its own copy,

@@ -29,21 +29,7 @@
 #define PAGE 4096UL
 #define HPAGE (2UL << 20)
 
-static int vfd;
-
-static int setup(void **state)
-{
-	(void)state;
-	vfd = test_open_for(VMXFER_FEAT_CLONE);
-	return vfd < 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	close(vfd);
-	return 0;
-}
+TEST_OP_FIXTURES(VMXFER_FEAT_CLONE)
 
 static char *clone_of(struct target *t, size_t off, size_t len, void *dst,
 		      unsigned int flags)

@@ -20,21 +20,7 @@
 #define PAGE 4096UL
 #define HPAGE (2UL << 20)
 
-static int vfd = -1;
-
-static int setup(void **state)
-{
-	(void)state;
-	vfd = test_open_for(VMXFER_FEAT_REMAP);
-	return vfd < 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	close(vfd);
-	return 0;
-}
+TEST_OP_FIXTURES(VMXFER_FEAT_REMAP)
 
 static char *anon(size_t len, int c)
 {

@@ -26,21 +26,7 @@
 
 #define PAGE 4096UL
 
-static int vfd;
-
-static int setup(void **state)
-{
-	(void)state;
-	vfd = test_open_for(VMXFER_FEAT_SPLICE);
-	return vfd < 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	close(vfd);
-	return 0;
-}
+TEST_OP_FIXTURES(VMXFER_FEAT_SPLICE)
 
 static ssize_t splice1(struct target *t, int pfd, size_t off, size_t len,
 		       unsigned int flags)
