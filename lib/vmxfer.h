@@ -83,9 +83,11 @@ const char *vmxfer_op_name(unsigned int op);
  * the address of the new mapping.
  * Errors: EOPNOTSUPP (not available: see vmxfer_info.features), EINVAL
  *         (flags, alignment, len 0), EBADF (not a pidfd), ESRCH (target
- *         exited or is a kernel thread), EPERM (ptrace access denied),
- *         EFAULT, ENOMEM, EEXIST (VMXFER_CLONE_FIXED_NOREPLACE and occupied),
- *         ENOTTY.
+ *         exited or is a kernel thread), EPERM (ptrace access denied; or the
+ *         caller's own policy, as mmap(2) would say it), EACCES and ETXTBSY
+ *         (the caller's own mmap policy: MDWE, LSM, file), EFAULT, ENOMEM,
+ *         EEXIST (VMXFER_CLONE_FIXED_NOREPLACE and occupied), EBUSY, EIO,
+ *         EAGAIN, EINTR, ENOTTY.  See linux/vmxfer.h for each.
  */
 void *vmxfer_clone(int vfd, int pidfd, const void *src, size_t len, void *dst,
 		   unsigned int flags);
@@ -99,7 +101,8 @@ void *vmxfer_clone(int vfd, int pidfd, const void *src, size_t len, void *dst,
  * Returns the new address, MAP_FAILED on error.
  * Errors: EOPNOTSUPP, EINVAL (flags, alignment, sizes, overlap, a mapping
  *         other than private anonymous, mlocked, KSM, uffd), EFAULT (not
- *         one mapping), ENOMEM, EEXIST, EINTR, ENOTTY.
+ *         one mapping), EPERM (fixed address below vm.mmap_min_addr),
+ *         ENOMEM, EEXIST, EINTR, ENOTTY.
  */
 void *vmxfer_remap(int vfd, void *old_addr, size_t old_len, size_t new_len,
 		   void *new_addr, unsigned int flags);

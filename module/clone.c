@@ -67,8 +67,14 @@ struct vmxfer_clone_ctx {
 	bool check;		/* the check pass: change nothing */
 	bool self;		/* cloning from the caller's own mm */
 	bool related;		/* this VMA's anon_vma tree reaches dst_mm */
+	bool out_failed;	/* the result could not be written: undone */
 	struct vm_area_struct *dst_vma;	/* copy: the new VMA being filled */
 	swp_entry_t cont;	/* swap entry needing a count continuation */
+	struct vmxfer_lsm_set lsm;	/* source mappings the LSMs approved */
+	struct vmxfer_roots roots;	/* anon_vma roots of dst_mm */
+	struct vmxfer_clone *args;	/* the caller's struct, as read */
+	void __user *uarg;
+	u32 usize;
 };
 
 /* --- mm locks ---------------------------------------------------------- */
@@ -127,7 +133,7 @@ static bool vmxfer_clone_related(struct vmxfer_clone_ctx *c,
 		return false;
 	if (c->self)
 		return true;
-	return vmxfer_mm_has_anon_root(c->dst_mm, vma->anon_vma->root);
+	return vmxfer_roots_has(&c->roots, vma->anon_vma->root);
 }
 
 /*
@@ -189,21 +195,32 @@ static int vmxfer_check_pte(struct vmxfer_clone_ctx *c,
 
 /* --- page tables --------------------------------------------------------- */
 
-/* The source PMD covering @addr, or NULL where no table exists. */
-static pmd_t *vmxfer_src_pmd(struct mm_struct *mm, unsigned long addr)
+/*
+ * The source PMD covering @addr, or NULL where no table exists; then
+ * *@next is the end of the empty upper-level entry (at most @end), so a
+ * sparse range is walked a table, not a PMD, at a time.
+ */
+static pmd_t *vmxfer_src_pmd(struct mm_struct *mm, unsigned long addr,
+			     unsigned long end, unsigned long *next)
 {
 	pgd_t *pgd = pgd_offset(mm, addr);
 	p4d_t *p4d;
 	pud_t *pud;
 
-	if (pgd_none(*pgd) || pgd_bad(*pgd))
+	if (pgd_none(*pgd) || pgd_bad(*pgd)) {
+		*next = pgd_addr_end(addr, end);
 		return NULL;
+	}
 	p4d = p4d_offset(pgd, addr);
-	if (p4d_none(*p4d) || p4d_bad(*p4d))
+	if (p4d_none(*p4d) || p4d_bad(*p4d)) {
+		*next = p4d_addr_end(addr, end);
 		return NULL;
+	}
 	pud = pud_offset(p4d, addr);
-	if (pud_none(*pud) || pud_bad(*pud))
+	if (pud_none(*pud) || pud_bad(*pud)) {
+		*next = pud_addr_end(addr, end);
 		return NULL;
+	}
 	return pmd_offset(pud, addr);
 }
 
@@ -498,13 +515,14 @@ static int vmxfer_clone_range(struct vmxfer_clone_ctx *c,
 	int ret;
 
 	for (; addr < end; addr = next) {
+		cond_resched();
+		src_pmd = vmxfer_src_pmd(c->src_mm, addr, end, &next);
+		if (!src_pmd)
+			continue;	/* nothing to [next): no table */
 		/* Stay within one PMD on both sides. */
 		next = pmd_addr_end(addr, end);
 		next = min(next, pmd_addr_end(addr + c->delta, end + c->delta) -
 				 c->delta);
-		src_pmd = vmxfer_src_pmd(c->src_mm, addr);
-		if (!src_pmd)
-			continue;
 		pmd = READ_ONCE(*src_pmd);
 		if (pmd_none(pmd))
 			continue;
@@ -519,7 +537,6 @@ static int vmxfer_clone_range(struct vmxfer_clone_ctx *c,
 			      vmxfer_copy_ptes(c, vma, src_pmd, addr, next);
 		if (ret)
 			return ret;
-		cond_resched();
 	}
 	return 0;
 }
@@ -534,27 +551,53 @@ static struct vm_area_struct *vmxfer_src_vma(struct vmxfer_clone_ctx *c,
 }
 
 /*
- * Pass 1: every VMA of the range clonable, no hole (EFAULT), room in the
- * caller's map count, and every entry shareable.
+ * One source VMA: a kind that can be cloned, the one the LSMs approved
+ * (the @idx-th of the range), and one the caller's policy lets it map.
+ */
+static int vmxfer_clone_vma_check(struct vmxfer_clone_ctx *c,
+				  struct vm_area_struct *vma, unsigned int idx)
+{
+	unsigned long clear = 0;
+	int ret;
+
+	ret = vmxfer_clone_vma_ok(vma);
+	if (!ret)
+		ret = vmxfer_lsm_verify(&c->lsm, idx, vma);
+	if (!ret)
+		ret = vmxfer_policy_vma(vma, &clear);
+	return ret;
+}
+
+/*
+ * Pass 1: every VMA of the range clonable and allowed, no hole (EFAULT),
+ * room in the caller's map count (a FIXED unmap may split one VMA in two
+ * before the new ones come), and every entry shareable.
  */
 static int vmxfer_clone_check(struct vmxfer_clone_ctx *c)
 {
 	unsigned long addr = c->src, end = c->src + c->len;
 	struct vm_area_struct *vma;
-	int nr = 0, ret;
+	unsigned int nr = 0;
+	int ret;
 
 	for (; addr < end; addr = vma->vm_end) {
 		vma = vmxfer_src_vma(c, addr);
 		if (!vma)
 			return -EFAULT;
-		ret = vmxfer_clone_vma_ok(vma);
+		ret = vmxfer_clone_vma_check(c, vma, nr);
 		if (ret)
 			return ret;
 		vmxfer_vma_start_write(vma);
 		nr++;
 	}
-	if (c->dst_mm->map_count + nr > vx_max_map_count)
+	if (c->dst_mm->map_count + nr + !!(c->args->flags & VMXFER_CLONE_FIXED) >
+	    vx_max_map_count)
 		return -ENOMEM;
+	if (!c->self) {
+		ret = vmxfer_roots_build(&c->roots, c->dst_mm);
+		if (ret)
+			return ret;
+	}
 
 	c->check = true;
 	for (addr = c->src; addr < end; addr = vma->vm_end) {
@@ -615,8 +658,13 @@ static int vmxfer_clone_vma(struct vmxfer_clone_ctx *c,
 	unsigned long pgoff = src->vm_pgoff + ((start - src->vm_start) >> PAGE_SHIFT);
 	unsigned long npages = (end - start) >> PAGE_SHIFT;
 	struct vm_area_struct *new;
+	unsigned long clear = 0;
 	int ret;
 
+	/* The VM_MAY* bits mmap(2) would not give the caller (checked). */
+	ret = vmxfer_policy_vma(src, &clear);
+	if (ret)
+		return ret;
 	new = static_call(vmxfer_vm_area_dup)(src);
 	if (!new)
 		return -ENOMEM;
@@ -627,7 +675,7 @@ static int vmxfer_clone_vma(struct vmxfer_clone_ctx *c,
 	new->anon_vma = NULL;
 	vmxfer_vma_clear_uffd(new);
 	vmxfer_vma_clear_policy(new);
-	vmxfer_vm_flags_mod(new, VM_SOFTDIRTY, VMXFER_CLONE_DROP);
+	vmxfer_vm_flags_mod(new, VM_SOFTDIRTY, VMXFER_CLONE_DROP | clear);
 
 	ret = -ENOMEM;
 	if (!vmxfer_may_expand_vm(c->dst_mm, new, npages))
@@ -733,17 +781,33 @@ static long vmxfer_clone_place(struct vmxfer_clone_ctx *c, unsigned long dst,
 	return vmxfer_place_hint(c->src, dst, len);
 }
 
-/* One attempt, under both mmap_locks. */
-static long vmxfer_clone_locked(struct vmxfer_clone_ctx *c, unsigned long dst,
-				u32 flags)
+/*
+ * The new mapping is in place: tell the caller where, under the locks, so
+ * that a result that cannot be written undoes the clone instead of leaving
+ * a mapping the caller does not know of.
+ */
+static int vmxfer_clone_result(struct vmxfer_clone_ctx *c, unsigned long addr)
 {
+	struct vmxfer_clone out = *c->args;
+
+	out.dst = addr;
+	if (!vmxfer_copy_result_nofault(c->uarg, c->usize, &out, sizeof(out)))
+		return 0;
+	c->out_failed = true;
+	return -EFAULT;
+}
+
+/* One attempt, under both mmap_locks. */
+static long vmxfer_clone_locked(struct vmxfer_clone_ctx *c)
+{
+	u32 flags = c->args->flags;
 	long ret, addr;
 
 	raw_write_seqcount_begin(&c->src_mm->write_protect_seq);
 	ret = vmxfer_clone_check(c);
 	if (ret)
 		goto out;
-	addr = vmxfer_clone_place(c, dst, flags);
+	addr = vmxfer_clone_place(c, c->args->dst, flags);
 	if (IS_ERR_VALUE(addr)) {
 		ret = addr;
 		goto out;
@@ -758,21 +822,64 @@ static long vmxfer_clone_locked(struct vmxfer_clone_ctx *c, unsigned long dst,
 	ret = vmxfer_clone_map(c);
 	if (!ret)
 		ret = vmxfer_clone_copy(c);
+	if (!ret)
+		ret = vmxfer_clone_result(c, addr);
 	if (ret)
 		static_call(vmxfer_do_munmap)(c->dst_mm, addr, c->len, NULL);
 	else
 		ret = addr;
 out:
 	raw_write_seqcount_end(&c->src_mm->write_protect_seq);
+	vmxfer_roots_free(&c->roots);
 	return ret;
 }
 
-static long vmxfer_clone_do(struct vmxfer_clone *a, unsigned long len)
+/*
+ * One round: the LSMs' approval of the source mappings (no lock held), then
+ * the clone under both mmap_locks.
+ */
+static long vmxfer_clone_round(struct vmxfer_clone_ctx *c)
+{
+	long ret;
+
+	ret = vmxfer_lsm_collect(c->src_mm, c->src, c->src + c->len, &c->lsm);
+	if (!ret)
+		ret = vmxfer_lsm_approve(&c->lsm);
+	if (!ret)
+		ret = vmxfer_lock_mms(c->src_mm, c->dst_mm);
+	if (!ret) {
+		ret = vmxfer_clone_locked(c);
+		vmxfer_unlock_mms(c->src_mm, c->dst_mm);
+	}
+	vmxfer_lsm_release(&c->lsm);
+	return ret;
+}
+
+/* The result struct became unwritable: fault it in again, or -EFAULT. */
+static bool vmxfer_clone_reprobe(struct vmxfer_clone_ctx *c)
+{
+	if (!c->out_failed)
+		return true;
+	c->out_failed = false;
+	return !vmxfer_probe_result(c->uarg, c->usize, c->args,
+				    sizeof(*c->args));
+}
+
+/*
+ * Rounds are repeated (-EAGAIN) when a page was under migration, the
+ * target changed its mappings between the LSM check and the locks, or the
+ * result struct was paged out under the locks.
+ */
+static long vmxfer_clone_do(struct vmxfer_clone *a, void __user *uarg,
+			    u32 usize, unsigned long len)
 {
 	struct vmxfer_clone_ctx c = {
 		.dst_mm = current->mm,
 		.src = a->src,
 		.len = len,
+		.args = a,
+		.uarg = uarg,
+		.usize = usize,
 	};
 	int tries = 0;
 	long ret;
@@ -781,18 +888,21 @@ static long vmxfer_clone_do(struct vmxfer_clone *a, unsigned long len)
 	if (IS_ERR(c.src_mm))
 		return PTR_ERR(c.src_mm);
 	c.self = c.src_mm == c.dst_mm;
-	do {
-		if (tries)
-			usleep_range(100, 1000);
-		ret = vmxfer_lock_mms(c.src_mm, c.dst_mm);
-		if (ret)
+	for (;;) {
+		ret = vmxfer_clone_round(&c);
+		if (c.out_failed)
+			ret = -EAGAIN;
+		if (ret != -EAGAIN || ++tries >= VMXFER_CLONE_RETRIES ||
+		    fatal_signal_pending(current))
 			break;
-		ret = vmxfer_clone_locked(&c, a->dst, a->flags);
-		vmxfer_unlock_mms(c.src_mm, c.dst_mm);
-	} while (ret == -EAGAIN && ++tries < VMXFER_CLONE_RETRIES &&
-		 !fatal_signal_pending(current));
+		if (!vmxfer_clone_reprobe(&c)) {
+			ret = -EFAULT;
+			break;
+		}
+		usleep_range(100, 1000);
+	}
 	mmput(c.src_mm);
-	return ret;
+	return c.out_failed ? -EFAULT : ret;
 }
 
 long vmxfer_ioctl_clone(void __user *uarg)
@@ -813,15 +923,15 @@ long vmxfer_ioctl_clone(void __user *uarg)
 	if (!a.len || !len || offset_in_page(a.src) || !a.src ||
 	    len > TASK_SIZE || a.src > TASK_SIZE - len)
 		return -EINVAL;
-	if ((a.flags & fixed) && offset_in_page(a.dst))
+	/* A fixed destination: aligned, in the address space, not over @a. */
+	if ((a.flags & fixed) &&
+	    (offset_in_page(a.dst) || a.dst > TASK_SIZE - len ||
+	     vmxfer_args_overlap(uarg, usize, sizeof(a), a.dst, len)))
 		return -EINVAL;
 	/* Fail before mapping anything if the result cannot be written. */
-	if (put_user(a.dst, (u64 __user *)(uarg + offsetof(struct vmxfer_clone, dst))))
-		return -EFAULT;
-
-	ret = vmxfer_clone_do(&a, len);
-	if (IS_ERR_VALUE(ret))
+	ret = vmxfer_probe_result(uarg, usize, &a, sizeof(a));
+	if (ret)
 		return ret;
-	a.dst = ret;
-	return vmxfer_copy_result(uarg, usize, &a, sizeof(a));
+	ret = vmxfer_clone_do(&a, uarg, usize, len);
+	return IS_ERR_VALUE(ret) ? ret : 0;
 }

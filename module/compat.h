@@ -17,6 +17,9 @@
 #endif
 
 #include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/security.h>
+#include <linux/shmem_fs.h>
 
 /*
  * get_user_pages_remote() lost its "vmas" argument in 6.5 ("mm/gup: remove
@@ -68,6 +71,10 @@ static inline long vmxfer_gup_remote(struct mm_struct *mm, unsigned long start,
  */
 #if KERNEL_VERSION(5, 19, 0) <= LINUX_VERSION_CODE
 #define VMXFER_HAVE_ANON_EXCLUSIVE	1
+#endif
+/* shmem_mapping() is out of line and unexported before 5.11 (see below). */
+#if KERNEL_VERSION(5, 11, 0) > LINUX_VERSION_CODE
+#define VMXFER_SHMEM_MAPPING_SYM	1
 #endif
 /* memfd_secret(2) arrived in 5.14, with its header. */
 #if KERNEL_VERSION(5, 14, 0) <= LINUX_VERSION_CODE
@@ -202,24 +209,30 @@ static inline struct task_struct *vmxfer_pidfd_get_task(int pidfd)
 #endif
 
 /*
- * Has @mm a VMA in the anon_vma tree of @root?  The VMAs are in a maple
- * tree since 6.1, on the mm->mmap list before.  Needs the mmap_lock.
+ * Walking every VMA of an mm (mmap_lock held): a maple tree since 6.1, the
+ * mm->mmap list before.
+ *	VMXFER_VMA_ITER(vmi, mm);
+ *	while ((vma = vmxfer_vma_next(&vmi))) ...
  */
-static inline bool vmxfer_mm_has_anon_root(struct mm_struct *mm,
-					   struct anon_vma *root)
-{
-	struct vm_area_struct *v;
 #if KERNEL_VERSION(6, 1, 0) <= LINUX_VERSION_CODE
-	VMA_ITERATOR(vmi, mm, 0);
-
-	for_each_vma(vmi, v)
+#define VMXFER_VMA_ITER(name, mm)	VMA_ITERATOR(name, (mm), 0)
+#define vmxfer_vma_next(it)		vma_next(it)
 #else
-	for (v = mm->mmap; v; v = v->vm_next)
-#endif
-		if (v->anon_vma && v->anon_vma->root == root)
-			return true;
-	return false;
+struct vmxfer_vma_list {
+	struct vm_area_struct *next;
+};
+
+#define VMXFER_VMA_ITER(name, mm)	struct vmxfer_vma_list name = { (mm)->mmap }
+
+static inline struct vm_area_struct *vmxfer_vma_next(struct vmxfer_vma_list *it)
+{
+	struct vm_area_struct *v = it->next;
+
+	if (v)
+		it->next = v->vm_next;
+	return v;
 }
+#endif
 
 /* is_cow_mapping() moved from mm/internal.h to linux/mm.h in 5.11. */
 #if KERNEL_VERSION(5, 11, 0) <= LINUX_VERSION_CODE
@@ -765,6 +778,67 @@ static inline int vmxfer_remap_prepare(struct vm_area_struct *vma)
 	if (vma->anon_vma)
 		return 0;
 	return static_call(vmxfer___anon_vma_prepare)(vma);
+#endif
+}
+
+/*
+ * The caller's mapping policy (policy.c).
+ *
+ * Memory-deny-write-execute (PR_SET_MDWE, 6.3): mmap_region() refuses a new
+ * mapping when map_deny_write_exec(flags, flags), i.e. write and exec
+ * together.  The helper changed shape in 6.12 and moved to the private
+ * mm/vma.h in 7.0, so its rule for a new mapping is spelt out; the mm flags
+ * became an mm_flags_t with accessors in 6.18 (best known; 7.2 checked).
+ */
+static inline bool vmxfer_mdwe_denies(vm_flags_t flags)
+{
+#if KERNEL_VERSION(6, 18, 0) <= LINUX_VERSION_CODE
+	if (!mm_flags_test(MMF_HAS_MDWE, current->mm))
+		return false;
+#elif KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+	if (!test_bit(MMF_HAS_MDWE, &current->mm->flags))
+		return false;
+#else
+	return false;
+#endif
+	return (flags & VM_EXEC) && (flags & VM_WRITE);
+}
+
+/* arch_validate_flags() (linux/mman.h, 5.10+): e.g. arm64 MTE, sparc ADI. */
+static inline bool vmxfer_arch_validate_flags(vm_flags_t flags)
+{
+	return arch_validate_flags(flags);
+}
+
+/* security_mmap_file(): unexported; an inline stub without CONFIG_SECURITY. */
+static inline int vmxfer_security_mmap_file(struct file *file,
+					    unsigned long prot,
+					    unsigned long flags)
+{
+#ifdef CONFIG_SECURITY
+	return static_call(vmxfer_security_mmap_file)(file, prot, flags);
+#else
+	return security_mmap_file(file, prot, flags);
+#endif
+}
+
+/* path_noexec() (fs/exec.c) is not exported on any line. */
+static inline bool vmxfer_path_noexec(const struct path *path)
+{
+	return static_call(vmxfer_path_noexec)(path);
+}
+
+/*
+ * Is @mapping a shmem (tmpfs, memfd, shared anonymous) one?  An inline
+ * over the exported shmem_aops in 6.1, an exported function by 6.12, and
+ * an unexported one in 5.10 (the releases between: best known).
+ */
+static inline bool vmxfer_shmem_mapping(struct address_space *mapping)
+{
+#ifdef VMXFER_SHMEM_MAPPING_SYM
+	return static_call(vmxfer_shmem_mapping)(mapping);
+#else
+	return shmem_mapping(mapping);
 #endif
 }
 

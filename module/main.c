@@ -22,9 +22,6 @@
 #include "internal.h"
 #include "version.h"
 
-/* The largest argument struct accepted, whatever the page size. */
-#define VMXFER_ARGS_MAX		4096
-
 static u64 vmxfer_features __ro_after_init;
 static u32 vmxfer_op_status[VMXFER_OP_COUNT] __ro_after_init;
 
@@ -35,60 +32,6 @@ static const char * const vmxfer_op_names[VMXFER_OP_COUNT] = {
 	[VMXFER_OP_SPLICE] = "splice",
 	[VMXFER_OP_MERGE] = "merge",
 };
-
-/*
- * Copy an extensible argument struct from userspace.  Its leading __u32 is
- * the caller's size: below @ver0 is EINVAL, above 4 KiB E2BIG; an older,
- * smaller struct is zero-extended and a larger one must have a zero tail
- * (E2BIG otherwise), as copy_struct_from_user() defines.
- */
-int vmxfer_copy_args(void *karg, size_t ksize, size_t ver0,
-		     const void __user *uarg, u32 *usize)
-{
-	u32 size;
-	int ret;
-
-	if (get_user(size, (const u32 __user *)uarg))
-		return -EFAULT;
-	if (size < ver0)
-		return -EINVAL;
-	if (size > VMXFER_ARGS_MAX)
-		return -E2BIG;
-	ret = copy_struct_from_user(karg, ksize, uarg, size);
-	if (ret)
-		return ret;
-	*usize = size;
-	return 0;
-}
-
-/* Write a result back, no further than the caller's struct reaches. */
-int vmxfer_copy_result(void __user *uarg, u32 usize, void *karg, size_t ksize)
-{
-	u32 n = min_t(size_t, usize, ksize);
-
-	*(u32 *)karg = n;
-	return copy_to_user(uarg, karg, n) ? -EFAULT : 0;
-}
-
-/*
- * An unmapped area of @len bytes in the caller for data now at @src: at
- * the hint @dst if free, else anywhere, at @src's offset within a PMD so
- * that whole THPs can be mapped or moved as PMDs.  The address or -errno.
- */
-long vmxfer_place_hint(unsigned long src, unsigned long dst, unsigned long len)
-{
-	unsigned long addr;
-
-	if (dst) {
-		addr = vmxfer_get_unmapped_area(dst, len, 0);
-		if (addr == dst)
-			return addr;
-	}
-	addr = vmxfer_get_unmapped_area(dst, len + HPAGE_PMD_SIZE, 0);
-	if (IS_ERR_VALUE(addr))
-		return vmxfer_get_unmapped_area(dst, len, 0);
-	return addr + ((src - addr) & ~HPAGE_PMD_MASK);
-}
 
 static long vmxfer_ioctl_info(void __user *uarg)
 {

@@ -30,6 +30,17 @@
 
 #define VMXFER_REMAP_FIXED_ANY (VMXFER_REMAP_FIXED | VMXFER_REMAP_FIXED_NOREPLACE)
 
+/* Tries when the result struct was paged out under the mmap_lock. */
+#define VMXFER_REMAP_OUT_TRIES	3
+
+/* One call: the caller's struct as read, and where it goes back to. */
+struct vmxfer_remap_call {
+	struct vmxfer_remap *a;
+	void __user *uarg;
+	u32 usize;
+	bool out_failed;	/* the result could not be written: undone */
+};
+
 /* v1: private anonymous memory only, not locked, merged or registered. */
 static int vmxfer_remap_vma_ok(struct vm_area_struct *vma)
 {
@@ -85,13 +96,31 @@ static long vmxfer_remap_place(struct mm_struct *mm, unsigned long old,
 }
 
 /*
- * The move proper, once the destination is free: new VMA, entries, then
- * what MREMAP_DONTUNMAP does to its source.
+ * All entries moved: tell the caller where, under the mmap_lock, so that a
+ * result that cannot be written is undone rather than leaving the data at
+ * an address the caller does not know.
+ */
+static int vmxfer_remap_result(struct vmxfer_remap_call *call,
+			       unsigned long addr)
+{
+	struct vmxfer_remap out = *call->a;
+
+	out.new_addr = addr;
+	if (!vmxfer_copy_result_nofault(call->uarg, call->usize, &out,
+					sizeof(out)))
+		return 0;
+	call->out_failed = true;
+	return -EFAULT;
+}
+
+/*
+ * The move proper, once the destination is free: new VMA, entries, the
+ * result, then what MREMAP_DONTUNMAP does to its source.
  */
 static long vmxfer_remap_move(struct mm_struct *mm, struct vm_area_struct *vma,
 			      unsigned long old, unsigned long old_len,
 			      unsigned long addr, unsigned long new_len,
-			      bool *charged)
+			      bool *charged, struct vmxfer_remap_call *call)
 {
 	pgoff_t pgoff = vma->vm_pgoff + ((old - vma->vm_start) >> PAGE_SHIFT);
 	unsigned long hiwater_vm, moved;
@@ -113,14 +142,15 @@ static long vmxfer_remap_move(struct mm_struct *mm, struct vm_area_struct *vma,
 
 	moved = vmxfer_move_page_tables(vma, old, new, addr, old_len,
 					need_rmap_locks);
-	if (moved < old_len) {
+	ret = moved < old_len ? -ENOMEM : vmxfer_remap_result(call, addr);
+	if (ret) {
 		/* Page tables exist where entries came from: this succeeds. */
 		vmxfer_move_page_tables(new, addr, vma, old, moved, true);
 		/* Gives back the new range's commit charge and total_vm. */
 		static_call(vmxfer_do_munmap)(mm, addr, new_len, NULL);
 		*charged = false;
 		mm->hiwater_vm = hiwater_vm;
-		return -ENOMEM;
+		return ret;
 	}
 
 #ifdef VMXFER_REMAP_UNLINK
@@ -137,8 +167,10 @@ static long vmxfer_remap_move(struct mm_struct *mm, struct vm_area_struct *vma,
 	return addr;
 }
 
-static long vmxfer_remap_locked(struct mm_struct *mm, struct vmxfer_remap *a)
+static long vmxfer_remap_locked(struct mm_struct *mm,
+				struct vmxfer_remap_call *call)
 {
+	struct vmxfer_remap *a = call->a;
 	unsigned long old = a->old_addr, old_len = a->old_len;
 	unsigned long new_len = a->new_len, npages = new_len >> PAGE_SHIFT;
 	struct vm_area_struct *vma;
@@ -179,7 +211,7 @@ static long vmxfer_remap_locked(struct mm_struct *mm, struct vmxfer_remap *a)
 	/* No fault may run in the source under its VMA lock alone. */
 	vmxfer_vma_start_write(vma);
 	ret = vmxfer_remap_move(mm, vma, old, old_len, addr, new_len,
-				&charged);
+				&charged, call);
 	if (!IS_ERR_VALUE(ret))
 		return ret;
 uncharge:
@@ -188,21 +220,35 @@ uncharge:
 	return ret;
 }
 
-static long vmxfer_remap_do(struct vmxfer_remap *a)
+/*
+ * Under the caller's mmap_lock; again (a few times) if the result struct
+ * was paged out meanwhile and the move was undone.
+ */
+static long vmxfer_remap_do(struct vmxfer_remap_call *call)
 {
 	struct mm_struct *mm = current->mm;
+	int tries = 0;
 	long ret;
 
-	if (mmap_write_lock_killable(mm))
-		return -EINTR;
-	ret = vmxfer_remap_locked(mm, a);
-	mmap_write_unlock(mm);
-	return ret;
+	for (;;) {
+		if (mmap_write_lock_killable(mm))
+			return -EINTR;
+		call->out_failed = false;
+		ret = vmxfer_remap_locked(mm, call);
+		mmap_write_unlock(mm);
+		if (!call->out_failed || ++tries >= VMXFER_REMAP_OUT_TRIES)
+			return ret;
+		ret = vmxfer_probe_result(call->uarg, call->usize, call->a,
+					  sizeof(*call->a));
+		if (ret)
+			return ret;
+	}
 }
 
 long vmxfer_ioctl_remap(void __user *uarg)
 {
 	struct vmxfer_remap a;
+	struct vmxfer_remap_call call = { .a = &a, .uarg = uarg };
 	u32 usize;
 	long ret;
 
@@ -219,16 +265,17 @@ long vmxfer_ioctl_remap(void __user *uarg)
 	    a.new_len > TASK_SIZE || a.old_addr > TASK_SIZE - a.old_len)
 		return -EINVAL;
 	if ((a.flags & VMXFER_REMAP_FIXED_ANY) &&
-	    (offset_in_page(a.new_addr) || a.new_addr > TASK_SIZE - a.new_len))
+	    (offset_in_page(a.new_addr) || a.new_addr > TASK_SIZE - a.new_len ||
+	     vmxfer_args_overlap(uarg, usize, sizeof(a), a.new_addr, a.new_len)))
+		return -EINVAL;
+	/* The struct must stay where the caller reads it back. */
+	if (vmxfer_args_overlap(uarg, usize, sizeof(a), a.old_addr, a.old_len))
 		return -EINVAL;
 	/* Fail before moving anything if the result cannot be written. */
-	if (put_user(a.new_addr,
-		     (u64 __user *)(uarg + offsetof(struct vmxfer_remap, new_addr))))
-		return -EFAULT;
-
-	ret = vmxfer_remap_do(&a);
-	if (IS_ERR_VALUE(ret))
+	ret = vmxfer_probe_result(uarg, usize, &a, sizeof(a));
+	if (ret)
 		return ret;
-	a.new_addr = ret;
-	return vmxfer_copy_result(uarg, usize, &a, sizeof(a));
+	call.usize = usize;
+	ret = vmxfer_remap_do(&call);
+	return IS_ERR_VALUE(ret) ? ret : 0;
 }

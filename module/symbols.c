@@ -93,11 +93,19 @@ DEFINE_STATIC_CALL_NULL(vmxfer_security_vm_enough_memory_mm,
 #ifndef VMXFER_COPY_VMA_KEEP_SOURCE
 DEFINE_STATIC_CALL_NULL(vmxfer___anon_vma_prepare, __anon_vma_prepare);
 #endif
+#ifdef CONFIG_SECURITY
+DEFINE_STATIC_CALL_NULL(vmxfer_security_mmap_file, security_mmap_file);
+#endif
+DEFINE_STATIC_CALL_NULL(vmxfer_path_noexec, path_noexec);
+#ifdef VMXFER_SHMEM_MAPPING_SYM
+DEFINE_STATIC_CALL_NULL(vmxfer_shmem_mapping, shmem_mapping);
+#endif
 
 unsigned long vmxfer_addr_mmlist_lock;
 unsigned long vmxfer_addr_sysctl_max_map_count;
 unsigned long vmxfer_addr_vm_committed_as;
 unsigned long vmxfer_addr_vm_committed_as_batch;
+unsigned long vmxfer_addr_mmap_min_addr;
 
 #define VMXFER_DATA(sym, need) {					\
 	.name = #sym, .ops = (need), .kind = VMXFER_SYM_DATA,		\
@@ -172,10 +180,18 @@ static struct vmxfer_sym vmxfer_syms[] = {
 #endif
 	VMXFER_FUNC(__mmu_notifier_invalidate_range_start, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(__mmu_notifier_invalidate_range_end, VMXFER_FEAT_CLONE),
+#ifdef CONFIG_SECURITY
+	VMXFER_FUNC(security_mmap_file, VMXFER_FEAT_CLONE),
+#endif
+	VMXFER_FUNC(path_noexec, VMXFER_FEAT_CLONE),
+#ifdef VMXFER_SHMEM_MAPPING_SYM
+	VMXFER_FUNC(shmem_mapping, VMXFER_FEAT_CLONE),
+#endif
 	VMXFER_DATA(mmlist_lock, VMXFER_FEAT_CLONE),
 	VMXFER_DATA(sysctl_max_map_count, VMXFER_FEAT_CLONE | VMXFER_FEAT_REMAP),
 	VMXFER_DATA(vm_committed_as, VMXFER_FEAT_REMAP),
 	VMXFER_DATA(vm_committed_as_batch, VMXFER_FEAT_REMAP),
+	VMXFER_DATA(mmap_min_addr, VMXFER_FEAT_CLONE | VMXFER_FEAT_REMAP),
 };
 
 /* kallsyms_lookup_name() is itself unexported and sealed: a static call too. */

@@ -132,15 +132,26 @@ DECLARE_STATIC_CALL(vmxfer_security_vm_enough_memory_mm,
 DECLARE_STATIC_CALL(vmxfer___anon_vma_prepare, __anon_vma_prepare);
 #endif
 
+/* the caller's mapping policy (policy.c) */
+#ifdef CONFIG_SECURITY
+DECLARE_STATIC_CALL(vmxfer_security_mmap_file, security_mmap_file);
+#endif
+DECLARE_STATIC_CALL(vmxfer_path_noexec, path_noexec);
+#ifdef VMXFER_SHMEM_MAPPING_SYM
+DECLARE_STATIC_CALL(vmxfer_shmem_mapping, shmem_mapping);
+#endif
+
 /* Resolved variables: their addresses. */
 extern unsigned long vmxfer_addr_mmlist_lock;
 extern unsigned long vmxfer_addr_sysctl_max_map_count;
 extern unsigned long vmxfer_addr_vm_committed_as;
 extern unsigned long vmxfer_addr_vm_committed_as_batch;
+extern unsigned long vmxfer_addr_mmap_min_addr;
 #define vx_mmlist_lock ((spinlock_t *)vmxfer_addr_mmlist_lock)
 #define vx_max_map_count (*(int *)vmxfer_addr_sysctl_max_map_count)
 #define vx_vm_committed_as ((struct percpu_counter *)vmxfer_addr_vm_committed_as)
 #define vx_vm_committed_as_batch (*(s32 *)vmxfer_addr_vm_committed_as_batch)
+#define vx_mmap_min_addr (*(unsigned long *)vmxfer_addr_mmap_min_addr)
 
 int vmxfer_symbols_init(void);
 unsigned int vmxfer_nr_symbols(void);

@@ -161,28 +161,62 @@ struct vmxfer_symbol {
  *    page in such a shared-history range always makes the call fail (EBUSY).
  *  - The clone is a snapshot at one instant of the target: both mmap locks
  *    are held for the whole operation.
+ *  - The caller's own policy: every new mapping passes the checks mmap(2)
+ *    would make of the caller for a mapping of the same file with the same
+ *    protections and sharing, in the caller's context.  ptrace access gives
+ *    the target's data, never a mapping the caller could not mmap itself:
+ *    the LSM hook (security_mmap_file: SELinux execmem and file execute/map
+ *    permissions, AppArmor's "m", IMA), memory-deny-write-execute
+ *    (PR_SET_MDWE: no write+exec mapping), arch_validate_flags(), and for
+ *    files: exec only from a mount without noexec (a mapping from a noexec
+ *    mount is cloned without VM_MAYEXEC: mprotect(PROT_EXEC) fails), memfd
+ *    write seals (a shared read-only clone of a write-sealed memfd can never
+ *    become writable), append-only and swap files.  The range is refused
+ *    whole if any of its mappings is.
+ *  - The destination: a hint below vm.mmap_min_addr is raised to it, as
+ *    mmap(2) does; a fixed address below it needs CAP_SYS_RAWIO (EPERM).
+ *  - The result (dst) is written back under the locks: if it cannot be
+ *    written, the clone is undone and the call fails with EFAULT, so a
+ *    mapping is never made that the caller cannot learn of.  The struct
+ *    may not lie inside a fixed destination (EINVAL).
  *
  * Errors (on any error, neither process's mappings or data changed, except
  * that the target's pages may have been write-protected or a THP split, and
  * that VMXFER_CLONE_FIXED may have unmapped the destination range when the
- * failure (ENOMEM, EAGAIN) came after it, as for mmap(MAP_FIXED)):
+ * failure (ENOMEM, EAGAIN, EBUSY, EFAULT) came after it, as for
+ * mmap(MAP_FIXED)):
  *  EOPNOTSUPP  not available on this kernel.
  *  EINVAL      unknown flags, both FIXED flags, reserved field set, len 0,
- *              src 0 or unaligned, a range beyond the address space, an
- *              unaligned fixed dst, a FIXED dst overlapping the source when
- *              cloning from oneself; or a mapping that cannot be cloned:
+ *              src 0 or unaligned, a source or fixed destination range
+ *              beyond the address space, an unaligned fixed dst, a FIXED
+ *              dst overlapping the source when cloning from oneself or
+ *              holding the argument struct; arch_validate_flags() refuses
+ *              the flags; or a mapping that cannot be cloned:
  *              hugetlb, VM_IO, VM_PFNMAP, VM_MIXEDMAP, VM_DONTEXPAND, DAX,
  *              special mappings (vdso, vvar, uprobes) and other mappings with
  *              driver open/close hooks (SysV shm), userfaultfd-registered,
  *              memfd_secret(2) memory.
- *  EFAULT      a hole in the source range; a bad argument pointer.
+ *  EFAULT      a hole in the source range; a bad argument pointer, or the
+ *              result could not be written (nothing was mapped).
+ *  EACCES      the caller's policy refuses the mapping: write+exec under
+ *              PR_SET_MDWE, an LSM (e.g. SELinux execmem, AppArmor), an
+ *              append-only file shared.
+ *  EPERM       exec from a noexec mount; a shared writable mapping of a
+ *              write-sealed memfd; an LSM; a fixed dst below
+ *              vm.mmap_min_addr without CAP_SYS_RAWIO.  (Also: no ptrace
+ *              access, as for every remote operation.)
+ *  ETXTBSY     a shared writable mapping of a swap file.
  *  EBUSY       the double-map rule (above); a DMA-pinned page (e.g. an
  *              io_uring fixed buffer, RDMA); a KSM page; a device-private or
  *              device-exclusive page.
  *  EIO         a page of the range is lost (hardware poison, swap-in error).
- *  EAGAIN      a page stayed under migration through repeated retries.
+ *  EAGAIN      a page stayed under migration, or the target kept changing
+ *              its mappings between the policy check and the clone, through
+ *              repeated retries.
  *  ENOMEM      out of memory, commit charge, RLIMIT_AS, vm.max_map_count, or
- *              no room for the destination.
+ *              no room for the destination.  vm.max_map_count is checked
+ *              before a FIXED destination is unmapped, counting one split
+ *              mapping there (the space the unmap frees does not count).
  *  EEXIST      VMXFER_CLONE_FIXED_NOREPLACE and something is mapped there.
  *  EBADF, ESRCH, EPERM, EINTR  as for every remote operation.
  */
@@ -253,20 +287,35 @@ struct vmxfer_move {
  *    v1 (EINVAL), so no locked_vm or KSM state needs moving.
  *  - Done in one step under the caller's mmap_lock held for write: other
  *    threads see the data at the old or the new place, never in between.
+ *  - The mapping keeps its flags in the caller's own process, as with
+ *    mremap(2): no new policy check applies.  The destination: a hint
+ *    below vm.mmap_min_addr is raised to it, as mmap(2) does; a fixed
+ *    address below it needs CAP_SYS_RAWIO (EPERM).
+ *  - The result (new_addr) is written back under the mmap_lock: if it
+ *    cannot be written, the move is undone and the call fails with EFAULT,
+ *    so data never lands at an address the caller cannot learn of.  The
+ *    struct may not lie in the source range or a fixed destination
+ *    (EINVAL).
  *
  * Errors (on any error nothing changed, except that VMXFER_REMAP_FIXED may
  * have unmapped the destination range when the failure came after it: an
- * allocation failure (ENOMEM) in the move itself, as for mmap(MAP_FIXED)):
+ * allocation failure (ENOMEM) in the move itself, or a result that could not
+ * be written (EFAULT), as for mmap(MAP_FIXED)):
  *  EOPNOTSUPP  not available on this kernel.
  *  EINVAL      unknown flags, both FIXED flags, old_addr 0 or unaligned,
  *              old_len 0 or unaligned, new_len unaligned or < old_len, a
- *              range beyond the address space, an unaligned fixed
- *              new_addr, source and destination overlapping; a source that
+ *              source or fixed destination range beyond the address space
+ *              (the same errno as VMXFER_IOC_CLONE), an unaligned fixed
+ *              new_addr, source and destination overlapping, the argument
+ *              struct inside the source or a fixed destination; a source that
  *              is not private anonymous (file, shmem, memfd, MAP_SHARED,
  *              hugetlb, special mappings) or is locked, KSM-mergeable,
  *              userfaultfd-registered, sealed or grows down.
  *  EFAULT      [old_addr, old_addr + old_len) not mapped or not within one
- *              mapping; a bad argument pointer.
+ *              mapping; a bad argument pointer, or the result could not be
+ *              written (nothing was moved).
+ *  EPERM       a fixed new_addr below vm.mmap_min_addr without
+ *              CAP_SYS_RAWIO.
  *  ENOMEM      vm.max_map_count, RLIMIT_AS (RLIMIT_DATA), commit charge,
  *              out of memory, or no room for the destination.  The limits
  *              are checked before a FIXED destination is unmapped, so the
