@@ -198,7 +198,9 @@ static int vmxfer_check_pte(struct vmxfer_clone_ctx *c,
 /*
  * The source PMD covering @addr, or NULL where no table exists; then
  * *@next is the end of the empty upper-level entry (at most @end), so a
- * sparse range is walked a table, not a PMD, at a time.
+ * sparse range is walked a table, not a PMD, at a time.  Each level's end
+ * is bounded by its parent's, as in the kernel's nested walkers: a folded
+ * level's *_addr_end() is its @end argument (5.10: p4d folded).
  */
 static pmd_t *vmxfer_src_pmd(struct mm_struct *mm, unsigned long addr,
 			     unsigned long end, unsigned long *next)
@@ -207,20 +209,17 @@ static pmd_t *vmxfer_src_pmd(struct mm_struct *mm, unsigned long addr,
 	p4d_t *p4d;
 	pud_t *pud;
 
-	if (pgd_none(*pgd) || pgd_bad(*pgd)) {
-		*next = pgd_addr_end(addr, end);
+	*next = pgd_addr_end(addr, end);
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
 		return NULL;
-	}
 	p4d = p4d_offset(pgd, addr);
-	if (p4d_none(*p4d) || p4d_bad(*p4d)) {
-		*next = p4d_addr_end(addr, end);
+	*next = p4d_addr_end(addr, *next);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
 		return NULL;
-	}
 	pud = pud_offset(p4d, addr);
-	if (pud_none(*pud) || pud_bad(*pud)) {
-		*next = pud_addr_end(addr, end);
+	*next = pud_addr_end(addr, *next);
+	if (pud_none(*pud) || pud_bad(*pud))
 		return NULL;
-	}
 	return pmd_offset(pud, addr);
 }
 

@@ -28,6 +28,26 @@ $(KTEST_DIR)/test_%: $(KTEST_DIR)/test_%.o $(KTEST_COMMON_O) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(KTEST_COMMON_O) $(LIB_A) \
 		$(KTEST_CMOCKA_LIBS)
 
+# test_policy's AppArmor profile, compiled here and loaded in the guest (the
+# guest has no apparmor_parser); empty when this host has none (tests/deps.sh
+# installs it), and then the LSM test skips saying so.
+KTEST_AA_SRC := $(KTEST_SRC)/aa-nomap.profile
+KTEST_AA_BIN := $(KTEST_DIR)/aa-nomap.bin
+KTEST_AA_FEATURES := /usr/share/apparmor-features/features
+
+$(KTEST_AA_BIN): $(KTEST_AA_SRC)
+	@mkdir -p $(@D)
+	@if command -v apparmor_parser >/dev/null 2>&1; then \
+		apparmor_parser -Q -S $(if $(wildcard $(KTEST_AA_FEATURES)),-M $(KTEST_AA_FEATURES)) \
+			$< > $@.tmp && mv $@.tmp $@; \
+	else \
+		echo "kernel-tests: no apparmor_parser: test_policy's LSM test will skip"; \
+		: > $@; \
+	fi
+
+$(KTEST_DIR)/test_policy.o: $(KTEST_AA_BIN)
+$(KTEST_DIR)/test_policy.o: KTEST_CFLAGS += -DAA_PROFILE_BIN='"$(KTEST_AA_BIN)"'
+
 .SECONDARY: $(patsubst %,%.o,$(KTEST_BINS)) $(KTEST_COMMON_O)
 
 -include $(wildcard $(KTEST_DIR)/*.d)

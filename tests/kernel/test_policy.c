@@ -38,6 +38,9 @@
 
 static int vfd = -1;
 
+/* Targets still running, killed by the group teardown if a test failed. */
+static pid_t live[8];
+
 static int setup(void **state)
 {
 	(void)state;
@@ -52,8 +55,22 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+		if (live[i] > 0) {
+			kill(live[i], SIGKILL);
+			waitpid(live[i], NULL, 0);
+		}
 	close(vfd);
 	return 0;
+}
+
+static void live_set(pid_t old, pid_t new)
+{
+	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+		if (live[i] == old) {
+			live[i] = new;
+			return;
+		}
 }
 
 /*
@@ -80,6 +97,8 @@ static int ptarget_try(struct ptarget *t, void (*prep)(unsigned long *))
 	if (t->pid < 0)
 		return -1;
 	if (!t->pid) {
+		/* Not holding /dev/vmxfer: a leftover must not pin the module. */
+		close(vfd);
 		close(go[0]);
 		prep(t->addr);
 		if (write(go[1], "x", 1) != 1)
@@ -87,6 +106,7 @@ static int ptarget_try(struct ptarget *t, void (*prep)(unsigned long *))
 		for (;;)
 			pause();
 	}
+	live_set(0, t->pid);
 	close(go[1]);
 	if (read(go[0], &c, 1) != 1)
 		return -1;
@@ -104,6 +124,7 @@ static void ptarget_stop(struct ptarget *t)
 {
 	kill(t->pid, SIGKILL);
 	waitpid(t->pid, NULL, 0);
+	live_set(t->pid, 0);
 	close(t->pidfd);
 	munmap(t->addr, PAGE);
 }
@@ -228,9 +249,24 @@ static void test_mdwe_off(void **state)
 
 #define NOEXEC_DIR "/tmp/vmxfer-noexec"
 
+/* The file prep_file_exec() maps, executable and read-only. */
+static const char *code_path = NOEXEC_DIR "/code";
+
+/* A page of "ret" in a new file at @path. */
+static void make_code(const char *path)
+{
+	char buf[PAGE];
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0755);
+
+	assert_true(fd >= 0);
+	memset(buf, 0xc3, sizeof(buf));
+	assert_int_equal(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	close(fd);
+}
+
 static void prep_file_exec(unsigned long *a)
 {
-	int fd = open(NOEXEC_DIR "/code", O_RDONLY);
+	int fd = open(code_path, O_RDONLY);
 	void *x, *r;
 
 	if (fd < 0)
@@ -247,18 +283,14 @@ static void prep_file_exec(unsigned long *a)
 static void test_noexec(void **state)
 {
 	struct ptarget t;
-	char buf[PAGE];
 	void *p = NULL;
 	int fd;
 
 	(void)state;
 	mkdir(NOEXEC_DIR, 0755);
 	assert_int_equal(mount("tmpfs", NOEXEC_DIR, "tmpfs", 0, "size=1m"), 0);
-	fd = open(NOEXEC_DIR "/code", O_RDWR | O_CREAT, 0755);
-	assert_true(fd >= 0);
-	memset(buf, 0xc3, sizeof(buf));
-	assert_int_equal(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
-	close(fd);
+	code_path = NOEXEC_DIR "/code";
+	make_code(code_path);
 	/* Mapped executable while the mount allowed it... */
 	ptarget_start(&t, prep_file_exec);
 	assert_int_equal(clone_errno(&t, t.addr[0], PAGE, NULL), 0);
@@ -279,6 +311,112 @@ static void test_noexec(void **state)
 	close(fd);
 	ptarget_stop(&t);
 	assert_int_equal(umount(NOEXEC_DIR), 0);
+}
+
+/* --- an LSM: AppArmor's mmap permission ----------------------------- */
+
+/* The compiled profile (tests/kernel/aa-nomap.profile), built in. */
+__asm__(".pushsection .rodata\n"
+	".global vmxfer_aa_prof\nvmxfer_aa_prof:\n"
+	".incbin \"" AA_PROFILE_BIN "\"\n"
+	".global vmxfer_aa_prof_end\nvmxfer_aa_prof_end:\n"
+	".popsection\n");
+extern const char vmxfer_aa_prof[], vmxfer_aa_prof_end[];
+
+#define AA_DIR "/tmp/vmxfer-aa"
+
+/* Load the profile: 1 if it is in force, 0 (said why) if it cannot be. */
+static int aa_load(void)
+{
+	size_t len = vmxfer_aa_prof_end - vmxfer_aa_prof;
+	int fd;
+
+	if (!len) {
+		printf("# no compiled AppArmor profile (no apparmor_parser when built)\n");
+		return 0;
+	}
+	if (access("/sys/kernel/security/apparmor", F_OK))
+		mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
+	fd = open("/sys/kernel/security/apparmor/.replace", O_WRONLY);
+	if (fd < 0) {
+		printf("# AppArmor is not enabled in this kernel: %s\n",
+		       strerror(errno));
+		return 0;
+	}
+	assert_int_equal(write(fd, vmxfer_aa_prof, len), (ssize_t)len);
+	close(fd);
+	return 1;
+}
+
+/* Confine the calling process in @profile (unconfined may change at will). */
+static int aa_enter(const char *profile)
+{
+	static const char *const attr[] = {
+		"/proc/self/attr/apparmor/current", "/proc/self/attr/current",
+	};
+	char cmd[64];
+	int len = snprintf(cmd, sizeof(cmd), "changeprofile %s", profile);
+
+	for (size_t i = 0; i < sizeof(attr) / sizeof(attr[0]); i++) {
+		int fd = open(attr[i], O_WRONLY);
+		ssize_t n;
+
+		if (fd < 0)
+			continue;
+		n = write(fd, cmd, len);
+		close(fd);
+		if (n == len)
+			return 0;
+	}
+	return -1;
+}
+
+/* The target maps the file under a profile allowing it. */
+static void prep_aa_target(unsigned long *a)
+{
+	if (aa_enter("vmxfer_test_all"))
+		_exit(4);
+	prep_file_exec(a);
+}
+
+static int aa_caller(void *arg)
+{
+	struct ptarget *t = arg;
+	void *p;
+	int fd;
+
+	CHECK(!aa_enter("vmxfer_test_nomap"), 40);
+	fd = open(AA_DIR "/code", O_RDONLY);
+	CHECK(fd >= 0, 41);
+	/* The profile in force: the caller may not map the file executable. */
+	p = mmap(NULL, PAGE, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+	CHECK(p == MAP_FAILED && errno == EACCES, 42);
+	p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	CHECK(p != MAP_FAILED, 43);
+	munmap(p, PAGE);
+	close(fd);
+	/* Nor may it get the target's executable mapping of it. */
+	CHECK(clone_errno(t, t->addr[0], PAGE, NULL) == EACCES, 44);
+	/* The read-only one: the data, as mmap(PROT_READ) would give it. */
+	CHECK(clone_errno(t, t->addr[1], PAGE, &p) == 0, 45);
+	CHECK(((unsigned char *)p)[0] == 0xc3, 46);
+	munmap(p, PAGE);
+	return 0;
+}
+
+static void test_lsm_apparmor(void **state)
+{
+	struct ptarget t;
+
+	(void)state;
+	if (!aa_load())
+		skip();
+	mkdir(AA_DIR, 0755);
+	code_path = AA_DIR "/code";
+	make_code(code_path);
+	ptarget_start(&t, prep_aa_target);
+	assert_int_equal(in_child(aa_caller, &t), 0);
+	ptarget_stop(&t);
 }
 
 /* --- memfd write seals ---------------------------------------------------- */
@@ -741,6 +879,7 @@ int main(void)
 		cmocka_unit_test(test_mdwe),
 		cmocka_unit_test(test_mdwe_off),
 		cmocka_unit_test(test_noexec),
+		cmocka_unit_test(test_lsm_apparmor),
 		cmocka_unit_test(test_memfd_seal),
 		cmocka_unit_test(test_min_addr),
 		cmocka_unit_test(test_fixed_beyond),
