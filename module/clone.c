@@ -67,6 +67,7 @@ struct vmxfer_clone_ctx {
 	bool check;		/* the check pass: change nothing */
 	bool self;		/* cloning from the caller's own mm */
 	bool related;		/* this VMA's anon_vma tree reaches dst_mm */
+	bool pages_ok;		/* check: no present page here can be refused */
 	bool out_failed;	/* the result could not be written: undone */
 	struct vm_area_struct *dst_vma;	/* copy: the new VMA being filled */
 	swp_entry_t cont;	/* swap entry needing a count continuation */
@@ -187,10 +188,32 @@ static int vmxfer_check_pte(struct vmxfer_clone_ctx *c,
 			return -EBUSY;
 		return 0;
 	}
+	if (c->pages_ok)
+		return 0;
 	page = static_call(vmxfer_vm_normal_page)(vma, addr, pte);
 	if (!page || !PageAnon(page))
 		return 0;
 	return vmxfer_check_anon(c, vma, page, false);
+}
+
+/*
+ * Can no present page of @vma be refused, so that the check pass need not
+ * look at any struct page (the cost that made clone dearer than fork's own
+ * copy)?  vmxfer_check_anon() refuses a page only when cloning from
+ * oneself or from a related mm, for KSM (in VM_MERGEABLE VMAs: clearing
+ * the flag unmerges), or when it may be DMA-pinned, which needs the mm's
+ * has-ever-pinned flag.  New pins cannot appear meanwhile: GUP-fast backs
+ * off on write_protect_seq, GUP waits for the mmap_lock.  The copy pass
+ * asks the pin and KSM questions again per page: the rare KSM page outside
+ * a mergeable VMA (swapped out while merged, swapped in after the flag
+ * went) fails the clone there (EBUSY, undone).  Non-present entries are
+ * still checked one by one.
+ */
+static bool vmxfer_clone_pages_ok(struct vmxfer_clone_ctx *c,
+				  struct vm_area_struct *vma)
+{
+	return !c->self && !c->related && !(vma->vm_flags & VM_MERGEABLE) &&
+	       !vmxfer_mm_ever_pinned(c->src_mm);
 }
 
 /* --- page tables --------------------------------------------------------- */
@@ -489,7 +512,7 @@ static int vmxfer_clone_huge(struct vmxfer_clone_ctx *c,
 		return 0;
 	}
 	if (c->check) {
-		ret = vmxfer_check_anon(c, vma, page, true);
+		ret = c->pages_ok ? 0 : vmxfer_check_anon(c, vma, page, true);
 		spin_unlock(ptl);
 		return ret;
 	}
@@ -604,6 +627,7 @@ static int vmxfer_clone_check(struct vmxfer_clone_ctx *c)
 		if (!vma->anon_vma)
 			continue;	/* nothing will be copied */
 		c->related = vmxfer_clone_related(c, vma);
+		c->pages_ok = vmxfer_clone_pages_ok(c, vma);
 		ret = vmxfer_clone_range(c, vma, addr, min(end, vma->vm_end));
 		if (ret)
 			return ret;

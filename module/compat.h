@@ -396,6 +396,22 @@ static inline bool vmxfer_page_maybe_pinned(struct vm_area_struct *vma,
 }
 
 /*
+ * Has @mm ever had a page pinned for DMA (FOLL_PIN)?  A sticky flag:
+ * MMF_HAS_PINNED since 5.13 (mm_flags_test() since 6.18), the has_pinned
+ * counter before.
+ */
+static inline bool vmxfer_mm_ever_pinned(struct mm_struct *mm)
+{
+#if KERNEL_VERSION(6, 18, 0) <= LINUX_VERSION_CODE
+	return mm_flags_test(MMF_HAS_PINNED, mm);
+#elif defined(MMF_HAS_PINNED)
+	return test_bit(MMF_HAS_PINNED, &mm->flags);
+#else
+	return atomic_read(&mm->has_pinned);
+#endif
+}
+
+/*
  * May a page not known to be exclusive be pinned?  Not since 5.19: GUP
  * pins only exclusive anonymous pages (unsharing them first).  Before,
  * a read-only pin can hold a shared page.
