@@ -12,14 +12,18 @@
  * after fork().  No data page is copied.
  *
  * The operation is done in three passes, all under the locks below:
- *   check:  every source VMA and page-table entry is checked for what would
- *           make the clone fail (refused mappings, pinned or KSM pages,
- *           pages possibly mapped in the caller already); nothing changes;
+ *   check:  every source VMA is checked for what would make the clone fail
+ *           (refused kinds, the caller's policy, the map count); and, only
+ *           where a later failure could not be undone whole (a FIXED
+ *           destination replacing mappings, a clone from oneself), every
+ *           page-table entry too (pinned or KSM pages, pages possibly
+ *           mapped in the caller already); nothing changes;
  *   map:    the destination is made room for (FIXED unmaps there) and the
  *           new VMAs are inserted and given anon_vmas;
- *   copy:   entries are copied.  What can still fail here (allocation, a
- *           page migration starting after the check) unmaps the new VMAs
- *           again, leaving the source with only write-protection changes.
+ *   copy:   entries are checked (unless the check pass did) and copied.
+ *           A failure here (a refused page, allocation, a migration) unmaps
+ *           the new VMAs again, leaving the source with only
+ *           write-protection changes: one pass over the pages, as fork.
  *
  * Locking, taken in this order:
  *   - both mmap_locks for write, the lower mm address first and the other
@@ -65,6 +69,7 @@ struct vmxfer_clone_ctx {
 	unsigned long len;
 	long delta;		/* destination address - source address */
 	bool check;		/* the check pass: change nothing */
+	bool one_pass;		/* the copy pass checks each entry itself */
 	bool self;		/* cloning from the caller's own mm */
 	bool related;		/* this VMA's anon_vma tree reaches dst_mm */
 	bool pages_ok;		/* check: no present page here can be refused */
@@ -154,6 +159,18 @@ static int vmxfer_check_anon(struct vmxfer_clone_ctx *c,
 	if (c->related)
 		return -EBUSY;
 	return vmxfer_shared_page_maybe_pinned(vma, page) ? -EBUSY : 0;
+}
+
+/*
+ * The double-map rule alone, for the copy pass checking as it goes: may
+ * the anonymous @page already be mapped in the caller?  (Its KSM and pin
+ * questions are asked by the copy itself; a clone from oneself always has
+ * a check pass.)
+ */
+static bool vmxfer_maybe_mapped(struct vmxfer_clone_ctx *c, struct page *page,
+				bool pmd)
+{
+	return c->related && !vmxfer_page_anon_exclusive(page, pmd);
 }
 
 /*
@@ -312,13 +329,20 @@ static int vmxfer_copy_pte(struct vmxfer_clone_ctx *c,
 	pte_t pte = ptep_get(src_pte);
 	struct page *page;
 
+	int ret;
+
 	if (pte_none(pte))
 		return 0;
-	if (!pte_present(pte))
-		return vmxfer_copy_swap_pte(c, src_pte, dst_pte, addr, pte, rss);
+	if (!pte_present(pte)) {
+		ret = c->one_pass ? vmxfer_check_pte(c, vma, addr, pte) : 0;
+		return ret ?: vmxfer_copy_swap_pte(c, src_pte, dst_pte, addr,
+						   pte, rss);
+	}
 
 	page = static_call(vmxfer_vm_normal_page)(vma, addr, pte);
 	if (page && PageAnon(page)) {
+		if (c->one_pass && vmxfer_maybe_mapped(c, page, false))
+			return -EBUSY;
 		if (vmxfer_page_ksm(page) ||
 		    vmxfer_dup_anon(page, false, c->dst_vma, vma))
 			return -EBUSY;
@@ -516,6 +540,10 @@ static int vmxfer_clone_huge(struct vmxfer_clone_ctx *c,
 		spin_unlock(ptl);
 		return ret;
 	}
+	if (c->one_pass && vmxfer_maybe_mapped(c, page, true)) {
+		spin_unlock(ptl);
+		return -EBUSY;
+	}
 	spin_unlock(ptl);
 	if (whole) {
 		ret = vmxfer_copy_huge_pmd(c, vma, src_pmd, pmd, addr);
@@ -593,7 +621,7 @@ static int vmxfer_clone_vma_check(struct vmxfer_clone_ctx *c,
 /*
  * Pass 1: every VMA of the range clonable and allowed, no hole (EFAULT),
  * room in the caller's map count (a FIXED unmap may split one VMA in two
- * before the new ones come), and every entry shareable.
+ * before the new ones come).
  */
 static int vmxfer_clone_check(struct vmxfer_clone_ctx *c)
 {
@@ -620,6 +648,22 @@ static int vmxfer_clone_check(struct vmxfer_clone_ctx *c)
 		if (ret)
 			return ret;
 	}
+	return 0;
+}
+
+/*
+ * Pass 1, entries: every entry shareable, before anything changes.  Only
+ * when a failure in the copy pass could not be undone whole: a FIXED
+ * destination replacing mappings (they are gone once unmapped), and a
+ * clone from oneself (which copies nothing).  Otherwise the copy pass
+ * checks each entry as it goes and a refusal unmaps the new VMAs, which
+ * leaves both processes as they were: one pass over the pages, as fork.
+ */
+static int vmxfer_clone_check_pages(struct vmxfer_clone_ctx *c)
+{
+	unsigned long addr, end = c->src + c->len;
+	struct vm_area_struct *vma;
+	int ret;
 
 	c->check = true;
 	for (addr = c->src; addr < end; addr = vma->vm_end) {
@@ -769,6 +813,7 @@ static int vmxfer_clone_copy(struct vmxfer_clone_ctx *c)
 			continue;
 		/* Made by the map pass for exactly [addr, vend) + delta. */
 		c->dst_vma = vmxfer_vma_lookup(c->dst_mm, addr + c->delta);
+		c->related = vmxfer_clone_related(c, vma);
 		vmxfer_notifier_init(&range, vma, addr, vend);
 		vmxfer_notifier_start(&range);
 		ret = vmxfer_clone_range(c, vma, addr, vend);
@@ -834,6 +879,14 @@ static long vmxfer_clone_locked(struct vmxfer_clone_ctx *c)
 	if (IS_ERR_VALUE(addr)) {
 		ret = addr;
 		goto out;
+	}
+	c->one_pass = !c->self &&
+		      !((flags & VMXFER_CLONE_FIXED) &&
+			find_vma_intersection(c->dst_mm, addr, addr + c->len));
+	if (!c->one_pass) {
+		ret = vmxfer_clone_check_pages(c);
+		if (ret)
+			goto out;
 	}
 	if (flags & VMXFER_CLONE_FIXED) {
 		ret = static_call(vmxfer_do_munmap)(c->dst_mm, addr, c->len,
