@@ -70,6 +70,7 @@ struct vmxfer_clone_ctx {
 	long delta;		/* destination address - source address */
 	bool check;		/* the check pass: change nothing */
 	bool one_pass;		/* the copy pass checks each entry itself */
+	bool any_related;	/* some source VMA is related to dst_mm */
 	bool self;		/* cloning from the caller's own mm */
 	bool related;		/* this VMA's anon_vma tree reaches dst_mm */
 	bool pages_ok;		/* check: no present page here can be refused */
@@ -643,21 +644,30 @@ static int vmxfer_clone_check(struct vmxfer_clone_ctx *c)
 	if (c->dst_mm->map_count + nr + !!(c->args->flags & VMXFER_CLONE_FIXED) >
 	    vx_max_map_count)
 		return -ENOMEM;
-	if (!c->self) {
-		ret = vmxfer_roots_build(&c->roots, c->dst_mm);
-		if (ret)
-			return ret;
+	if (c->self)
+		return 0;
+	ret = vmxfer_roots_build(&c->roots, c->dst_mm);
+	if (ret)
+		return ret;
+	c->any_related = false;
+	for (addr = c->src; addr < end && !c->any_related; addr = vma->vm_end) {
+		vma = vmxfer_src_vma(c, addr);
+		c->any_related = vmxfer_clone_related(c, vma);
 	}
 	return 0;
 }
 
 /*
  * Pass 1, entries: every entry shareable, before anything changes.  Only
- * when a failure in the copy pass could not be undone whole: a FIXED
- * destination replacing mappings (they are gone once unmapped), and a
- * clone from oneself (which copies nothing).  Otherwise the copy pass
- * checks each entry as it goes and a refusal unmaps the new VMAs, which
- * leaves both processes as they were: one pass over the pages, as fork.
+ * where a failure in the copy pass could not be undone whole: a FIXED
+ * destination replacing mappings (they are gone once unmapped), a clone
+ * from oneself (which copies nothing); and where refusals are to be
+ * expected: a caller related to the source (copying a page clears its
+ * exclusive mark, which unmapping does not restore, and a related caller's
+ * next clone would be refused for it).  Otherwise the copy pass checks
+ * each entry as it goes and a refusal (a pinned or KSM page: rare) unmaps
+ * the new VMAs, which leaves both processes as they were: one pass over
+ * the pages, as fork.
  */
 static int vmxfer_clone_check_pages(struct vmxfer_clone_ctx *c)
 {
@@ -880,7 +890,7 @@ static long vmxfer_clone_locked(struct vmxfer_clone_ctx *c)
 		ret = addr;
 		goto out;
 	}
-	c->one_pass = !c->self &&
+	c->one_pass = !c->self && !c->any_related &&
 		      !((flags & VMXFER_CLONE_FIXED) &&
 			find_vma_intersection(c->dst_mm, addr, addr + c->len));
 	if (!c->one_pass) {

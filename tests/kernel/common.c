@@ -522,6 +522,10 @@ static void target_child(int cmd, int ack, size_t len, unsigned int flags)
 			if (tgt_pin(base, len))
 				_exit(95);
 			break;
+		case 'i':
+			if (tgt_pin(base + m.off, 4096))
+				_exit(95);
+			break;
 		case 'c':
 			if (write(ack, &m.op, 1) != 1)
 				_exit(92);
@@ -621,6 +625,11 @@ void target_uffd(struct target *t)
 void target_pin(struct target *t)
 {
 	target_cmd(t, 'I', 0, 0);
+}
+
+void target_pin_page(struct target *t, size_t off)
+{
+	target_cmd(t, 'i', off, 0);
 }
 
 void target_chaos(struct target *t)

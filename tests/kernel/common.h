@@ -153,6 +153,7 @@ void target_protect(struct target *t, size_t off, size_t len); /* read-only */
 void target_mlock(struct target *t);
 void target_uffd(struct target *t);	/* register userfaultfd on it all */
 void target_pin(struct target *t);	/* io_uring fixed buffer: DMA pin */
+void target_pin_page(struct target *t, size_t off);	/* one page of it */
 void target_chaos(struct target *t);	/* munmap/mmap/mprotect/write/fork loop */
 /* Ask the child to exit (the pidfd stays open), reap it. */
 void target_exit(struct target *t);

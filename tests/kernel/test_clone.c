@@ -81,6 +81,8 @@ static void sysctl_set(const char *path, const char *val)
 	close(fd);
 }
 
+static int count_maps(void);
+
 /* --- semantics -------------------------------------------------------- */
 
 static void test_cow_both_ways(void **state)
@@ -571,6 +573,37 @@ static void test_refuse_pinned(void **state)
 	target_pin(&t);
 	assert_ptr_equal(clone_of(&t, 0, 8 * PAGE, NULL, 0), MAP_FAILED);
 	assert_int_equal(errno, EBUSY);
+	target_stop(&t);
+}
+
+/*
+ * A refusal found late: the last page of the range is pinned, so the copy
+ * pass (which checks as it goes) has mapped the others when it finds it.
+ * EBUSY, and the caller is as before: no new mapping, VmSize unchanged;
+ * the target's data intact; the range without that page clones.
+ */
+static void test_refusal_undone(void **state)
+{
+	size_t len = 16 * PAGE;
+	long vm0, maps0;
+	struct target t;
+	char *c;
+
+	(void)state;
+	target_start(&t, len, 0);
+	target_pin_page(&t, len - PAGE);
+	maps0 = count_maps();
+	vm0 = proc_kb(getpid(), "status", "VmSize");
+	assert_ptr_equal(clone_of(&t, 0, len, NULL, 0), MAP_FAILED);
+	assert_int_equal(errno, EBUSY);
+	assert_int_equal(count_maps(), maps0);
+	assert_int_equal(proc_kb(getpid(), "status", "VmSize"), vm0);
+	for (size_t off = 0; off < len; off += PAGE / 2)
+		assert_int_equal(peek(&t, off), tgt_pattern(off));
+	c = clone_of(&t, 0, len - PAGE, NULL, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	expect_pattern_at(c, 0, len - PAGE);
+	assert_int_equal(munmap(c, len - PAGE), 0);
 	target_stop(&t);
 }
 
@@ -1161,6 +1194,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_secretmem),
 		cmocka_unit_test(test_refuse_uffd),
 		cmocka_unit_test(test_refuse_pinned),
+		cmocka_unit_test(test_refusal_undone),
 		cmocka_unit_test(test_double_map),
 		cmocka_unit_test(test_related_swapped),
 		cmocka_unit_test(test_related_thp),
