@@ -181,7 +181,8 @@ struct vmxfer_symbol {
  *    may not lie inside a fixed destination (EINVAL).
  *
  * Errors (on any error, neither process's mappings or data changed, except
- * that the target's pages may have been write-protected or a THP split, and
+ * that the target's pages may have been write-protected (as by a fork:
+ * its next write to them may take a fault) or a THP split, and
  * that VMXFER_CLONE_FIXED may have unmapped the destination range when the
  * failure (ENOMEM, EAGAIN, EBUSY, EFAULT) came after it, as for
  * mmap(MAP_FIXED)):
