@@ -151,9 +151,11 @@ static int vmxfer_check_anon(struct vmxfer_clone_ctx *c,
 
 /*
  * A non-present entry that is not a swap entry.  Migration: retry later
- * (EAGAIN); device-private or -exclusive: EBUSY; a uffd-wp marker: nothing
- * to copy (the new VMA has no userfaultfd); poison, swap-in errors and
- * anything else: EIO, the data is gone.
+ * (EAGAIN); device-private or -exclusive: EBUSY; a pageless entry (guard,
+ * poison or uffd-wp marker, hardware poison, swap-in error): copied as
+ * fork() copies it (vmxfer_pageless_copy()), so the caller faults there
+ * as the target does (SIGSEGV at a guard, SIGBUS at poison); anything
+ * else, unknown to this module: EIO.
  */
 static int vmxfer_nonswap_verdict(pte_t pte)
 {
@@ -161,9 +163,19 @@ static int vmxfer_nonswap_verdict(pte_t pte)
 		return -EAGAIN;
 	if (vmxfer_pte_is_device(pte))
 		return -EBUSY;
-	if (vmxfer_pte_is_uffd_wp_marker(pte))
+	if (vmxfer_pte_pageless(pte))
 		return 0;
 	return -EIO;
+}
+
+/*
+ * Does the clone copy @vma's page tables?  As fork's vma_needs_copy():
+ * when it has anonymous pages, or may hold guard markers; otherwise faults
+ * fill the new VMA.
+ */
+static bool vmxfer_clone_copies(struct vm_area_struct *vma)
+{
+	return vma->anon_vma || (vma->vm_flags & VMXFER_VM_MAYBE_GUARD);
 }
 
 static int vmxfer_check_pte(struct vmxfer_clone_ctx *c,
@@ -242,8 +254,15 @@ static int vmxfer_copy_swap_pte(struct vmxfer_clone_ctx *c, pte_t *src_pte,
 	swp_entry_t entry = vmxfer_leaf_from_pte(pte);
 	int ret;
 
-	if (!vmxfer_pte_is_swap(pte))
-		return vmxfer_nonswap_verdict(pte);
+	if (!vmxfer_pte_is_swap(pte)) {
+		ret = vmxfer_nonswap_verdict(pte);
+		if (ret)
+			return ret;
+		pte = vmxfer_pageless_copy(pte, c->dst_vma);
+		if (!pte_none(pte))
+			set_pte_at(c->dst_mm, addr + c->delta, dst_pte, pte);
+		return 0;
+	}
 	ret = vmxfer_swap_dup(entry);
 	if (ret == -ENOMEM)
 		c->cont = entry;
@@ -277,6 +296,8 @@ static int vmxfer_copy_pte(struct vmxfer_clone_ctx *c,
 		return 0;
 	if (!pte_present(pte))
 		return vmxfer_copy_swap_pte(c, src_pte, dst_pte, addr, pte, rss);
+	if (c->self)
+		return 0;	/* no anonymous page (see check): faults refill */
 
 	page = static_call(vmxfer_vm_normal_page)(vma, addr, pte);
 	if (page && PageAnon(page)) {
@@ -364,9 +385,11 @@ again:
 	 * Both tables are stable: the mmap_locks exclude collapse, and a
 	 * table under a VMA with an anon_vma is never retracted.  Recheck the
 	 * source PMD under its lock all the same, as pte_offset_map_lock().
+	 * Cloning from oneself, both ranges may share a table, so a lock.
 	 */
 	spin_lock(dst_ptl);
-	spin_lock_nested(src_ptl, SINGLE_DEPTH_NESTING);
+	if (src_ptl != dst_ptl)
+		spin_lock_nested(src_ptl, SINGLE_DEPTH_NESTING);
 	if (unlikely(!pmd_same(src_pmdval, READ_ONCE(*src_pmd))))
 		ret = -EAGAIN;
 	src_pte = src_orig;
@@ -376,7 +399,8 @@ again:
 		if (ret)
 			break;
 	}
-	spin_unlock(src_ptl);
+	if (src_ptl != dst_ptl)
+		spin_unlock(src_ptl);
 	pte_unmap(src_orig);
 	vmxfer_add_rss(c->dst_mm, rss);
 	pte_unmap_unlock(dst_orig, dst_ptl);
@@ -559,7 +583,7 @@ static int vmxfer_clone_check(struct vmxfer_clone_ctx *c)
 	c->check = true;
 	for (addr = c->src; addr < end; addr = vma->vm_end) {
 		vma = vmxfer_src_vma(c, addr);
-		if (!vma->anon_vma)
+		if (!vmxfer_clone_copies(vma))
 			continue;	/* nothing will be copied */
 		c->related = vmxfer_clone_related(c, vma);
 		ret = vmxfer_clone_range(c, vma, addr, min(end, vma->vm_end));
@@ -680,7 +704,11 @@ static int vmxfer_clone_map(struct vmxfer_clone_ctx *c)
 	return 0;
 }
 
-/* Pass 3: copy the entries of every VMA that has anonymous pages. */
+/*
+ * Pass 3: copy the entries of every VMA that has anonymous pages or guard
+ * markers.  Cloning from oneself copies only pageless entries (markers):
+ * the check refused every anonymous page and swap entry.
+ */
 static int vmxfer_clone_copy(struct vmxfer_clone_ctx *c)
 {
 	unsigned long addr = c->src, end = c->src + c->len, vend;
@@ -688,13 +716,11 @@ static int vmxfer_clone_copy(struct vmxfer_clone_ctx *c)
 	struct vm_area_struct *vma;
 	int ret = 0;
 
-	if (c->self)
-		return 0;	/* no anonymous page may be copied: see check */
 	c->check = false;
 	for (; addr < end && !ret; addr = vend) {
 		vma = vmxfer_src_vma(c, addr);
 		vend = min(end, vma->vm_end);
-		if (!vma->anon_vma)
+		if (!vmxfer_clone_copies(vma))
 			continue;
 		/* Made by the map pass for exactly [addr, vend) + delta. */
 		c->dst_vma = vmxfer_vma_lookup(c->dst_mm, addr + c->delta);
