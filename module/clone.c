@@ -7,9 +7,12 @@
  * attributes, and page-table entries are copied as fork() copies them:
  * private anonymous and private file pages become copy-on-write between
  * the two processes, swap entries are duplicated (no swap-in), fully
- * covered and equally aligned anonymous THPs are shared as PMDs.  Shared
- * mappings copy nothing: their pages come from the page cache on fault, as
- * after fork().  No data page is copied.
+ * covered and equally aligned anonymous THPs are shared as PMDs, and
+ * entries holding no page (guard and poison markers, hardware poison) are
+ * copied as fork() copies them.  Shared mappings copy nothing: their pages
+ * come from the page cache on fault, as after fork(), unless they may hold
+ * guard markers (VM_MAYBE_GUARD: their tables are copied, as fork does).
+ * No data page is copied.
  *
  * The operation is done in three passes, all under the locks below:
  *   check:  every source VMA and page-table entry is checked for what would
@@ -349,6 +352,28 @@ static int vmxfer_check_ptes(struct vmxfer_clone_ctx *c,
 }
 
 /*
+ * The source table's lock, taken inside the destination's, unless it is
+ * the same lock: cloning from oneself, both ranges may share a table.
+ */
+static void vmxfer_lock_src_ptl(spinlock_t *src, spinlock_t *dst)
+	__acquires(src)
+{
+	if (src != dst)
+		spin_lock_nested(src, SINGLE_DEPTH_NESTING);
+	else
+		__acquire(src);
+}
+
+static void vmxfer_unlock_src_ptl(spinlock_t *src, spinlock_t *dst)
+	__releases(src)
+{
+	if (src != dst)
+		spin_unlock(src);
+	else
+		__release(src);
+}
+
+/*
  * Copy [addr, end) of one source page table into one destination page
  * table (the caller splits ranges at both sides' PMD boundaries).
  */
@@ -385,11 +410,9 @@ again:
 	 * Both tables are stable: the mmap_locks exclude collapse, and a
 	 * table under a VMA with an anon_vma is never retracted.  Recheck the
 	 * source PMD under its lock all the same, as pte_offset_map_lock().
-	 * Cloning from oneself, both ranges may share a table, so a lock.
 	 */
 	spin_lock(dst_ptl);
-	if (src_ptl != dst_ptl)
-		spin_lock_nested(src_ptl, SINGLE_DEPTH_NESTING);
+	vmxfer_lock_src_ptl(src_ptl, dst_ptl);
 	if (unlikely(!pmd_same(src_pmdval, READ_ONCE(*src_pmd))))
 		ret = -EAGAIN;
 	src_pte = src_orig;
@@ -399,8 +422,7 @@ again:
 		if (ret)
 			break;
 	}
-	if (src_ptl != dst_ptl)
-		spin_unlock(src_ptl);
+	vmxfer_unlock_src_ptl(src_ptl, dst_ptl);
 	pte_unmap(src_orig);
 	vmxfer_add_rss(c->dst_mm, rss);
 	pte_unmap_unlock(dst_orig, dst_ptl);
