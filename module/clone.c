@@ -7,9 +7,12 @@
  * attributes, and page-table entries are copied as fork() copies them:
  * private anonymous and private file pages become copy-on-write between
  * the two processes, swap entries are duplicated (no swap-in), fully
- * covered and equally aligned anonymous THPs are shared as PMDs.  Shared
- * mappings copy nothing: their pages come from the page cache on fault, as
- * after fork().  No data page is copied.
+ * covered and equally aligned anonymous THPs are shared as PMDs, and
+ * entries holding no page (guard and poison markers, hardware poison) are
+ * copied as fork() copies them.  Shared mappings copy nothing: their pages
+ * come from the page cache on fault, as after fork(), unless they may hold
+ * guard markers (VM_MAYBE_GUARD: their tables are copied, as fork does).
+ * No data page is copied.
  *
  * The operation is done in three passes, all under the locks below:
  *   check:  every source VMA is checked for what would make the clone fail
@@ -176,9 +179,11 @@ static bool vmxfer_maybe_mapped(struct vmxfer_clone_ctx *c, struct page *page,
 
 /*
  * A non-present entry that is not a swap entry.  Migration: retry later
- * (EAGAIN); device-private or -exclusive: EBUSY; a uffd-wp marker: nothing
- * to copy (the new VMA has no userfaultfd); poison, swap-in errors and
- * anything else: EIO, the data is gone.
+ * (EAGAIN); device-private or -exclusive: EBUSY; a pageless entry (guard,
+ * poison or uffd-wp marker, hardware poison, swap-in error): copied as
+ * fork() copies it (vmxfer_pageless_copy()), so the caller faults there
+ * as the target does (SIGSEGV at a guard, SIGBUS at poison); anything
+ * else, unknown to this module: EIO.
  */
 static int vmxfer_nonswap_verdict(pte_t pte)
 {
@@ -186,9 +191,19 @@ static int vmxfer_nonswap_verdict(pte_t pte)
 		return -EAGAIN;
 	if (vmxfer_pte_is_device(pte))
 		return -EBUSY;
-	if (vmxfer_pte_is_uffd_wp_marker(pte))
+	if (vmxfer_pte_pageless(pte))
 		return 0;
 	return -EIO;
+}
+
+/*
+ * Does the clone copy @vma's page tables?  As fork's vma_needs_copy():
+ * when it has anonymous pages, or may hold guard markers; otherwise faults
+ * fill the new VMA.
+ */
+static bool vmxfer_clone_copies(struct vm_area_struct *vma)
+{
+	return vma->anon_vma || (vma->vm_flags & VMXFER_VM_MAYBE_GUARD);
 }
 
 static int vmxfer_check_pte(struct vmxfer_clone_ctx *c,
@@ -299,8 +314,15 @@ static int vmxfer_copy_swap_pte(struct vmxfer_clone_ctx *c, pte_t *src_pte,
 	swp_entry_t entry = vmxfer_leaf_from_pte(pte);
 	int ret;
 
-	if (!vmxfer_pte_is_swap(pte))
-		return vmxfer_nonswap_verdict(pte);
+	if (!vmxfer_pte_is_swap(pte)) {
+		ret = vmxfer_nonswap_verdict(pte);
+		if (ret)
+			return ret;
+		pte = vmxfer_pageless_copy(pte, c->dst_vma);
+		if (!pte_none(pte))
+			set_pte_at(c->dst_mm, addr + c->delta, dst_pte, pte);
+		return 0;
+	}
 	ret = vmxfer_swap_dup(entry);
 	if (ret == -ENOMEM)
 		c->cont = entry;
@@ -329,7 +351,6 @@ static int vmxfer_copy_pte(struct vmxfer_clone_ctx *c,
 {
 	pte_t pte = ptep_get(src_pte);
 	struct page *page;
-
 	int ret;
 
 	if (pte_none(pte))
@@ -339,6 +360,8 @@ static int vmxfer_copy_pte(struct vmxfer_clone_ctx *c,
 		return ret ?: vmxfer_copy_swap_pte(c, src_pte, dst_pte, addr,
 						   pte, rss);
 	}
+	if (c->self)
+		return 0;	/* no anonymous page (see check): faults refill */
 
 	page = static_call(vmxfer_vm_normal_page)(vma, addr, pte);
 	if (page && PageAnon(page)) {
@@ -392,6 +415,28 @@ static int vmxfer_check_ptes(struct vmxfer_clone_ctx *c,
 }
 
 /*
+ * The source table's lock, taken inside the destination's, unless it is
+ * the same lock: cloning from oneself, both ranges may share a table.
+ */
+static void vmxfer_lock_src_ptl(spinlock_t *src, spinlock_t *dst)
+	__acquires(src)
+{
+	if (src != dst)
+		spin_lock_nested(src, SINGLE_DEPTH_NESTING);
+	else
+		__acquire(src);
+}
+
+static void vmxfer_unlock_src_ptl(spinlock_t *src, spinlock_t *dst)
+	__releases(src)
+{
+	if (src != dst)
+		spin_unlock(src);
+	else
+		__release(src);
+}
+
+/*
  * Copy [addr, end) of one source page table into one destination page
  * table (the caller splits ranges at both sides' PMD boundaries).
  */
@@ -430,7 +475,7 @@ again:
 	 * source PMD under its lock all the same, as pte_offset_map_lock().
 	 */
 	spin_lock(dst_ptl);
-	spin_lock_nested(src_ptl, SINGLE_DEPTH_NESTING);
+	vmxfer_lock_src_ptl(src_ptl, dst_ptl);
 	if (unlikely(!pmd_same(src_pmdval, READ_ONCE(*src_pmd))))
 		ret = -EAGAIN;
 	src_pte = src_orig;
@@ -440,7 +485,7 @@ again:
 		if (ret)
 			break;
 	}
-	spin_unlock(src_ptl);
+	vmxfer_unlock_src_ptl(src_ptl, dst_ptl);
 	pte_unmap(src_orig);
 	vmxfer_add_rss(c->dst_mm, rss);
 	pte_unmap_unlock(dst_orig, dst_ptl);
@@ -678,7 +723,7 @@ static int vmxfer_clone_check_pages(struct vmxfer_clone_ctx *c)
 	c->check = true;
 	for (addr = c->src; addr < end; addr = vma->vm_end) {
 		vma = vmxfer_src_vma(c, addr);
-		if (!vma->anon_vma)
+		if (!vmxfer_clone_copies(vma))
 			continue;	/* nothing will be copied */
 		c->related = vmxfer_clone_related(c, vma);
 		c->pages_ok = vmxfer_clone_pages_ok(c, vma);
@@ -805,7 +850,11 @@ static int vmxfer_clone_map(struct vmxfer_clone_ctx *c)
 	return 0;
 }
 
-/* Pass 3: copy the entries of every VMA that has anonymous pages. */
+/*
+ * Pass 3: copy the entries of every VMA that has anonymous pages or guard
+ * markers.  Cloning from oneself copies only pageless entries (markers):
+ * the check refused every anonymous page and swap entry.
+ */
 static int vmxfer_clone_copy(struct vmxfer_clone_ctx *c)
 {
 	unsigned long addr = c->src, end = c->src + c->len, vend;
@@ -813,13 +862,11 @@ static int vmxfer_clone_copy(struct vmxfer_clone_ctx *c)
 	struct vm_area_struct *vma;
 	int ret = 0;
 
-	if (c->self)
-		return 0;	/* no anonymous page may be copied: see check */
 	c->check = false;
 	for (; addr < end && !ret; addr = vend) {
 		vma = vmxfer_src_vma(c, addr);
 		vend = min(end, vma->vm_end);
-		if (!vma->anon_vma)
+		if (!vmxfer_clone_copies(vma))
 			continue;
 		/* Made by the map pass for exactly [addr, vend) + delta. */
 		c->dst_vma = vmxfer_vma_lookup(c->dst_mm, addr + c->delta);

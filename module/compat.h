@@ -255,16 +255,6 @@ static inline bool vmxfer_is_device_exclusive_entry(swp_entry_t entry)
 #endif
 }
 
-/* A PTE marker that carries nothing but userfaultfd write protection? */
-static inline bool vmxfer_is_uffd_wp_marker(swp_entry_t entry)
-{
-#if KERNEL_VERSION(6, 0, 0) <= LINUX_VERSION_CODE
-	return is_pte_marker_entry(entry) &&
-	       !(pte_marker_get(entry) & ~PTE_MARKER_UFFD_WP);
-#else
-	return false;
-#endif
-}
 #endif /* !VMXFER_SOFTLEAF: 6.19 has softleaf_is_device_exclusive() etc. */
 
 /* vma_lookup() arrived in 5.14. */
@@ -590,18 +580,86 @@ static inline bool vmxfer_pte_is_device(pte_t pte)
 	       vmxfer_leaf_is_dev_exclusive(entry);
 }
 
-/* A marker that carries nothing but userfaultfd write-protection. */
-static inline bool vmxfer_pte_is_uffd_wp_marker(pte_t pte)
+/*
+ * Pageless entries: no page and no swap slot, only a fact about the
+ * address, which fork() copies to a child (copy_nonpresent_pte()):
+ *  - hardware poison (SWP_HWPOISON, every line): copied as it is;
+ *  - 6.1: a swap-in error (SWP_SWAPIN_ERROR): copied as it is;
+ *  - PTE markers (6.0+): 6.1 has only PTE_MARKER_UFFD_WP, copied only into
+ *    a VMA with uffd-wp; later lines ask copy_pte_marker(), which keeps
+ *    PTE_MARKER_POISONED (the swap-in error and UFFDIO_POISON, 6.6+),
+ *    PTE_MARKER_GUARD (MADV_GUARD_INSTALL, 6.13+) and uffd-wp only when
+ *    the child has uffd-wp.  copy_pte_marker() arrived after 6.1 (6.2 best
+ *    known; 6.1 and 6.12 are built).
+ * vmxfer_pte_pageless(): is @pte one?  vmxfer_pageless_copy(): the entry a
+ * child gets in @dst_vma (a none PTE: nothing), uffd-wp cleared unless
+ * @dst_vma has uffd-wp (a clone's never has).
+ */
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
+#define VMXFER_COPY_PTE_MARKER		1
+#include <linux/mm_inline.h>
+#endif
+
+static inline bool vmxfer_pte_pageless(pte_t pte)
 {
 #ifdef VMXFER_SOFTLEAF
 	softleaf_t entry = softleaf_from_pte(pte);
 
-	return softleaf_is_marker(entry) &&
-	       !(softleaf_to_marker(entry) & ~PTE_MARKER_UFFD_WP);
+	return softleaf_is_marker(entry) || softleaf_is_hwpoison(entry);
 #else
-	return vmxfer_is_uffd_wp_marker(pte_to_swp_entry(pte));
+	swp_entry_t entry = pte_to_swp_entry(pte);
+
+#if KERNEL_VERSION(6, 0, 0) <= LINUX_VERSION_CODE
+	if (is_pte_marker_entry(entry))
+		return true;
+#endif
+#ifndef VMXFER_COPY_PTE_MARKER
+#if KERNEL_VERSION(6, 0, 0) <= LINUX_VERSION_CODE
+	if (is_swapin_error_entry(entry))
+		return true;
+#endif
+#endif
+	return is_hwpoison_entry(entry);
 #endif
 }
+
+static inline pte_t vmxfer_pageless_copy(pte_t pte,
+					 struct vm_area_struct *dst_vma)
+{
+#if KERNEL_VERSION(6, 0, 0) <= LINUX_VERSION_CODE
+	swp_entry_t entry = vmxfer_leaf_from_pte(pte);
+#ifdef VMXFER_SOFTLEAF
+	bool marker = softleaf_is_marker(entry);
+#else
+	bool marker = is_pte_marker_entry(entry);
+#endif
+
+	if (marker) {
+#ifdef VMXFER_COPY_PTE_MARKER
+		pte_marker m = copy_pte_marker(entry, dst_vma);
+
+		return m ? make_pte_marker(m) : __pte(0);
+#else
+		return userfaultfd_wp(dst_vma) ? pte : __pte(0);
+#endif
+	}
+#endif
+	return userfaultfd_wp(dst_vma) ? pte : pte_swp_clear_uffd_wp(pte);
+}
+
+/*
+ * VMAs whose page tables fork() copies although they have no anon_vma
+ * (vma_needs_copy()): VM_MAYBE_GUARD, set by MADV_GUARD_INSTALL on 7.2
+ * (guard markers are page-table state a fault cannot rebuild; an anonymous
+ * VMA also gets an anon_vma).  Lines without the flag: 0.  When the flag
+ * came, and how the releases between 6.13 and it treated a file mapping's
+ * markers, is not checked: only 6.12 (no guard regions) and 7.2 are built.
+ */
+#ifdef VM_MAYBE_GUARD
+#define VMXFER_VM_MAYBE_GUARD		VM_MAYBE_GUARD
+#else
+#define VMXFER_VM_MAYBE_GUARD		0
+#endif
 
 /*
  * One more reference to the swap entry of a swap PTE (PTE lock held).

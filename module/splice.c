@@ -86,6 +86,28 @@ static int vmxfer_splice_space(struct vmxfer_splice_ctx *c)
 }
 
 /*
+ * How many of the @nr pages from @addr lie in the target's VMAs, with no
+ * gap (mmap_lock held).  GUP is never given an address outside every VMA:
+ * below a stack VMA, 5.10's GUP grows the stack (find_extend_vma()), and
+ * 6.12 and 7.2 log "GUP no longer grows the stack" with a stack dump (once
+ * an hour) before failing.  Such an address ends the splice here instead:
+ * EFAULT, or a short count after some bytes.
+ */
+static long vmxfer_splice_mapped(struct mm_struct *mm, unsigned long addr,
+				 long nr)
+{
+	unsigned long end = addr + (nr << PAGE_SHIFT), a;
+	struct vm_area_struct *vma;
+
+	for (a = addr; a < end; a = vma->vm_end) {
+		vma = vmxfer_vma_lookup(mm, a);
+		if (!vma)
+			break;
+	}
+	return (min(a, end) - addr) >> PAGE_SHIFT;
+}
+
+/*
  * Splice up to @slots pages of [addr, addr + len) into the locked pipe.
  * Returns the bytes added (possibly short), or -errno if none were.
  */
@@ -102,7 +124,8 @@ static ssize_t vmxfer_splice_batch(struct vmxfer_splice_ctx *c,
 
 	if (mmap_read_lock_killable(c->mm))
 		return -EINTR;
-	got = vmxfer_gup_remote(c->mm, first, nr, 0, pages);
+	nr = vmxfer_splice_mapped(c->mm, first, nr);
+	got = nr ? vmxfer_gup_remote(c->mm, first, nr, 0, pages) : 0;
 	mmap_read_unlock(c->mm);
 	if (got <= 0)
 		return got ? got : -EFAULT;

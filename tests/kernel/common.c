@@ -427,6 +427,43 @@ static int tgt_uffd(char *base, size_t len)
 	return 0;	/* the fd stays open: registration lives on */
 }
 
+/* UFFDIO_POISON (6.6+), missing from older uapi headers. */
+#ifndef UFFD_FEATURE_POISON
+#define UFFD_FEATURE_POISON	(1 << 14)
+#define _UFFDIO_POISON		0x08
+struct uffdio_poison {
+	struct uffdio_range range;
+	__u64 mode;
+	__s64 updated;
+};
+#define UFFDIO_POISON		_IOWR(UFFDIO, _UFFDIO_POISON, struct uffdio_poison)
+#endif
+
+/*
+ * Poison markers over [p, p + len) through a userfaultfd (registered,
+ * UFFDIO_POISON, unregistered and closed: the markers stay).  0 or errno.
+ */
+static int tgt_uffd_poison(char *p, size_t len)
+{
+	struct uffdio_api api = { .api = UFFD_API,
+				  .features = UFFD_FEATURE_POISON };
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)p, .len = len },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	struct uffdio_poison poison = { .range = reg.range };
+	int fd = syscall(__NR_userfaultfd, O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (ioctl(fd, UFFDIO_API, &api) || ioctl(fd, UFFDIO_REGISTER, &reg) ||
+	    ioctl(fd, UFFDIO_POISON, &poison) ||
+	    ioctl(fd, UFFDIO_UNREGISTER, &reg.range))
+		err = errno;
+	close(fd);
+	return err;
+}
+
 static int tgt_pin(char *base, size_t len)
 {
 	struct io_uring_params p = { 0 };
@@ -471,11 +508,18 @@ static __attribute__((noreturn)) void tgt_chaos(char *base, size_t len)
 	}
 }
 
+/* A signal that only interrupts. */
+static void tgt_ignore(int sig)
+{
+	(void)sig;
+}
+
 static void target_child(int cmd, int ack, size_t len, unsigned int flags)
 {
 	size_t map, i;
 	struct tgt_msg m;
 	char *base, *raw, *wronly;
+	int err;
 
 	base = tgt_map(len, flags, &raw, &map);
 	if (base == MAP_FAILED)
@@ -531,6 +575,19 @@ static void target_child(int cmd, int ack, size_t len, unsigned int flags)
 				_exit(92);
 			tgt_chaos(base, len);
 			break;
+		case 'm':
+			/* MADV_HWPOISON also signals the caller (6.12+). */
+			signal(SIGBUS, tgt_ignore);
+			err = madvise(base + m.off, m.len, m.val) ? errno : 0;
+			signal(SIGBUS, SIG_DFL);
+			if (write(ack, &err, sizeof(err)) != sizeof(err))
+				_exit(92);
+			continue;	/* acked with the errno */
+		case 'P':
+			err = tgt_uffd_poison(base + m.off, m.len);
+			if (write(ack, &err, sizeof(err)) != sizeof(err))
+				_exit(92);
+			continue;	/* acked with the errno */
 		case 'q':
 			_exit(0);
 		}
@@ -630,6 +687,28 @@ void target_pin(struct target *t)
 void target_pin_page(struct target *t, size_t off)
 {
 	target_cmd(t, 'i', off, 0);
+}
+
+int target_madvise(struct target *t, size_t off, size_t len, int advice)
+{
+	struct tgt_msg m = { .op = 'm', .off = off, .len = len,
+			     .val = (unsigned char)advice };
+	int err;
+
+	assert_int_equal(advice, m.val);
+	assert_int_equal(write(t->cmd, &m, sizeof(m)), sizeof(m));
+	assert_int_equal(read(t->ack, &err, sizeof(err)), sizeof(err));
+	return err;
+}
+
+int target_uffd_poison(struct target *t, size_t off, size_t len)
+{
+	struct tgt_msg m = { .op = 'P', .off = off, .len = len };
+	int err;
+
+	assert_int_equal(write(t->cmd, &m, sizeof(m)), sizeof(m));
+	assert_int_equal(read(t->ack, &err, sizeof(err)), sizeof(err));
+	return err;
 }
 
 void target_chaos(struct target *t)

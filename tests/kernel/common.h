@@ -155,6 +155,10 @@ void target_uffd(struct target *t);	/* register userfaultfd on it all */
 void target_pin(struct target *t);	/* io_uring fixed buffer: DMA pin */
 void target_pin_page(struct target *t, size_t off);	/* one page of it */
 void target_chaos(struct target *t);	/* munmap/mmap/mprotect/write/fork loop */
+/* madvise(base + off, len, advice) in the child (advice < 256): 0 or errno. */
+int target_madvise(struct target *t, size_t off, size_t len, int advice);
+/* Poison markers (UFFDIO_POISON, 6.6+) over a range of the child: 0 or errno. */
+int target_uffd_poison(struct target *t, size_t off, size_t len);
 /* Ask the child to exit (the pidfd stays open), reap it. */
 void target_exit(struct target *t);
 void target_stop(struct target *t);

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,12 @@
 
 #define PAGE 4096UL
 #define HPAGE (2UL << 20)
+
+/* Guard regions (6.13+), missing from older uapi headers. */
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL	102
+#define MADV_GUARD_REMOVE	103
+#endif
 
 TEST_OP_FIXTURES(VMXFER_FEAT_CLONE)
 
@@ -82,6 +89,75 @@ static void sysctl_set(const char *path, const char *val)
 }
 
 static int count_maps(void);
+
+static sigjmp_buf probe_env;
+
+static void probe_handler(int sig)
+{
+	siglongjmp(probe_env, sig);
+}
+
+/* Read (or write) the byte at @p: 0, or the signal it raised. */
+static int probe(volatile char *p, int write)
+{
+	struct sigaction sa = { .sa_handler = probe_handler }, segv, bus;
+	int sig;
+
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGSEGV, &sa, &segv), 0);
+	assert_int_equal(sigaction(SIGBUS, &sa, &bus), 0);
+	sig = sigsetjmp(probe_env, 1);
+	if (!sig) {
+		if (write)
+			*p = 1;
+		else
+			(void)*p;
+	}
+	sigaction(SIGSEGV, &segv, NULL);
+	sigaction(SIGBUS, &bus, NULL);
+	return sig;
+}
+
+/* Guard regions (MADV_GUARD_INSTALL, 6.13+)?  EINVAL before. */
+static int have_guard(void)
+{
+	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int ok;
+
+	assert_ptr_not_equal(p, MAP_FAILED);
+	ok = !madvise(p, PAGE, MADV_GUARD_INSTALL);
+	if (!ok)
+		assert_int_equal(errno, EINVAL);
+	munmap(p, PAGE);
+	return ok;
+}
+
+/*
+ * Pages [g, g + n) of the clone @c of @len bytes fault with @sig (read and
+ * write); every other page holds the target's pattern.
+ */
+static void expect_faults_at(char *c, size_t len, size_t g, size_t n, int sig)
+{
+	for (size_t off = 0; off < len; off += PAGE) {
+		if (off >= g * PAGE && off < (g + n) * PAGE) {
+			assert_int_equal(probe(c + off, 0), sig);
+			assert_int_equal(probe(c + off, 1), sig);
+		} else {
+			expect_pattern_at(c + off, off, PAGE);
+		}
+	}
+}
+
+/* The byte at @off of the target cannot be read (process_vm_readv). */
+static void expect_target_faults(struct target *t, size_t off)
+{
+	unsigned char b;
+	struct iovec l = { &b, 1 }, r = { t->base + off, 1 };
+
+	assert_int_equal(process_vm_readv(t->pid, &l, 1, &r, 1, 0), -1);
+	assert_int_equal(errno, EFAULT);
+}
 
 /* --- semantics -------------------------------------------------------- */
 
@@ -1024,18 +1100,26 @@ static void test_commit_limit(void **state)
  * the target must be reclaimable: a reference a clone failed to drop would
  * refuse to be swapped out.
  */
-static void clone_cycles(size_t len, int cycles, unsigned int flags)
+/* With @guard, 16 guard pages from len / 4 each clone must fault at. */
+static void clone_cycles(size_t len, int cycles, unsigned int flags,
+			 int guard)
 {
 	struct target t;
 	long rss;
 
 	target_start(&t, len, flags);
+	if (guard)
+		assert_int_equal(target_madvise(&t, len / 4, 16 * PAGE,
+						MADV_GUARD_INSTALL), 0);
 	for (int i = 0; i < cycles; i++) {
 		char *c = clone_of(&t, 0, len, NULL, 0);
 
 		assert_ptr_not_equal(c, MAP_FAILED);
-		if (i % 10 == 0)
+		if (i % 10 == 0 && !guard)
 			c[(size_t)i * PAGE % len] = 1;	/* a COW break now and then */
+		if (guard)
+			assert_int_equal(probe(c + len / 4 + (i % 16) * PAGE,
+					       i & 1), SIGSEGV);
 		assert_int_equal(munmap(c, len), 0);
 	}
 	target_pageout(&t);
@@ -1052,13 +1136,13 @@ static void test_baseline_1000_cycles(void **state)
 	long lost;
 
 	(void)state;
-	clone_cycles(4UL << 20, 20, 0);	/* warm slab, pcp and THP caches */
-	clone_cycles(8UL << 20, 20, TGT_THP);
+	clone_cycles(4UL << 20, 20, 0, 0); /* warm slab, pcp and THP caches */
+	clone_cycles(8UL << 20, 20, TGT_THP, 0);
 	test_settle();
 	test_mem_snapshot(&m0);
 
-	clone_cycles(4UL << 20, 500, 0);
-	clone_cycles(8UL << 20, 500, TGT_THP);
+	clone_cycles(4UL << 20, 500, 0, 0);
+	clone_cycles(8UL << 20, 500, TGT_THP, 0);
 
 	test_settle();
 	test_mem_snapshot(&m1);
@@ -1170,6 +1254,222 @@ static void test_during_compaction(void **state)
 	target_stop(&t);
 }
 
+/* --- guard regions and poison: pageless entries, copied as fork does ---- */
+
+/*
+ * MADV_GUARD_INSTALL (6.13+) leaves guard markers, which fork() copies:
+ * the clone faults SIGSEGV there, on read and write; the target keeps its
+ * guard; MADV_GUARD_REMOVE on the clone gives a zero page there and
+ * leaves the target's guard; a re-clone is guarded again.
+ */
+static void test_guard_region(void **state)
+{
+	size_t len = 16 * PAGE;
+	struct target t;
+	char *c;
+
+	(void)state;
+	if (!have_guard())
+		skip();
+	target_start(&t, len, 0);
+	assert_int_equal(target_madvise(&t, 4 * PAGE, 2 * PAGE,
+					MADV_GUARD_INSTALL), 0);
+	c = clone_of(&t, 0, len, NULL, 0);
+	if (c == MAP_FAILED)
+		fail_msg("clone of a guarded range: %s", strerror(errno));
+	expect_faults_at(c, len, 4, 2, SIGSEGV);
+	expect_target_faults(&t, 4 * PAGE);
+	expect_target_faults(&t, 5 * PAGE);
+	assert_int_equal(peek(&t, 3 * PAGE), tgt_pattern(3 * PAGE));
+
+	assert_int_equal(madvise(c + 4 * PAGE, PAGE, MADV_GUARD_REMOVE), 0);
+	assert_int_equal(probe(c + 4 * PAGE, 0), 0);
+	assert_int_equal(c[4 * PAGE], 0);
+	assert_int_equal(probe(c + 5 * PAGE, 0), SIGSEGV);
+	expect_target_faults(&t, 4 * PAGE);
+	assert_int_equal(munmap(c, len), 0);
+
+	c = clone_of(&t, 0, len, NULL, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	expect_faults_at(c, len, 4, 2, SIGSEGV);
+	assert_int_equal(munmap(c, len), 0);
+	target_stop(&t);
+}
+
+/*
+ * A guard inside a THP: installing it splits the THP (markers live only in
+ * PTE tables, never at PMD level); the clone of the whole 2 MiB faults at
+ * the guard page alone.
+ */
+static void test_guard_thp(void **state)
+{
+	struct target t;
+	char *c;
+
+	(void)state;
+	if (!have_guard())
+		skip();
+	target_start(&t, HPAGE, TGT_THP);
+	if (proc_kb(t.pid, "smaps_rollup", "AnonHugePages") < 2048)
+		fail_msg("no THP in the target (AnonHugePages %ld kB)",
+			 proc_kb(t.pid, "smaps_rollup", "AnonHugePages"));
+	assert_int_equal(target_madvise(&t, 5 * PAGE, PAGE,
+					MADV_GUARD_INSTALL), 0);
+	c = clone_of(&t, 0, HPAGE, NULL, 0);
+	if (c == MAP_FAILED)
+		fail_msg("clone of a guarded THP: %s", strerror(errno));
+	expect_faults_at(c, HPAGE, 5, 1, SIGSEGV);
+	expect_target_faults(&t, 5 * PAGE);
+	assert_int_equal(munmap(c, HPAGE), 0);
+	target_stop(&t);
+}
+
+/*
+ * A guard in a shared file mapping, which has no anon_vma: its page tables
+ * are copied all the same (fork's VM_MAYBE_GUARD), or the guard is lost.
+ */
+static void test_guard_file(void **state)
+{
+	size_t len = 8 * PAGE;
+	struct target t;
+	char *c;
+
+	(void)state;
+	if (!have_guard())
+		skip();
+	target_start(&t, len, TGT_FILE);
+	assert_int_equal(target_madvise(&t, 2 * PAGE, PAGE,
+					MADV_GUARD_INSTALL), 0);
+	c = clone_of(&t, 0, len, NULL, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	expect_faults_at(c, len, 2, 1, SIGSEGV);
+	/* Still shared with the target elsewhere. */
+	target_write(&t, 3 * PAGE, 0x5a);
+	assert_int_equal((unsigned char)c[3 * PAGE], 0x5a);
+	assert_int_equal(munmap(c, len), 0);
+	target_stop(&t);
+}
+
+/*
+ * Cloning one's own guarded range (no anonymous page): the markers are
+ * copied, also into the same page table as the source's.
+ */
+static void test_guard_self(void **state)
+{
+	int self;
+	char *raw, *m, *c;
+
+	(void)state;
+	if (!have_guard())
+		skip();
+	self = vmxfer_pidfd_open(getpid());
+	assert_true(self >= 0);
+	raw = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_ptr_not_equal(raw, MAP_FAILED);
+	m = (char *)(((uintptr_t)raw + HPAGE - 1) & ~(HPAGE - 1));
+	assert_int_equal(madvise(m + 2 * PAGE, PAGE, MADV_GUARD_INSTALL), 0);
+	/* Right after the source: one page table holds both. */
+	c = vmxfer_clone(vfd, self, m, 8 * PAGE, m + 8 * PAGE,
+			 VMXFER_CLONE_FIXED);
+	assert_ptr_equal(c, m + 8 * PAGE);
+	assert_int_equal(probe(c + 2 * PAGE, 0), SIGSEGV);
+	assert_int_equal(probe(c + 2 * PAGE, 1), SIGSEGV);
+	assert_int_equal(probe(c, 0), 0);
+	assert_int_equal(c[7 * PAGE], 0);
+	assert_int_equal(probe(m + 2 * PAGE, 0), SIGSEGV);
+	/* An anonymous page in the range: still the double-map rule. */
+	m[0] = 1;
+	assert_ptr_equal(vmxfer_clone(vfd, self, m, 8 * PAGE, NULL, 0),
+			 MAP_FAILED);
+	assert_int_equal(errno, EBUSY);
+	munmap(raw, 2 * HPAGE);
+	close(self);
+}
+
+/*
+ * 300 clones of a guarded 4 MiB range, each probed at a guard page and
+ * unmapped: nothing leaks (the target pages out whole; free memory, anon
+ * and page tables back).
+ */
+static void test_guard_cycles(void **state)
+{
+	struct test_mem m0, m1;
+	long lost;
+
+	(void)state;
+	if (!have_guard())
+		skip();
+	clone_cycles(4UL << 20, 20, 0, 1);
+	test_settle();
+	test_mem_snapshot(&m0);
+	clone_cycles(4UL << 20, 300, 0, 1);
+	test_settle();
+	test_mem_snapshot(&m1);
+	lost = test_mem_report(&m0, &m1);
+	assert_true(labs(m1.anon - m0.anon) < 1024);
+	assert_true(labs(m1.pagetables - m0.pagetables) < 256);
+	assert_true(lost < 2048);
+}
+
+/*
+ * Poison markers (UFFDIO_POISON, 6.6+; left after the userfaultfd is
+ * unregistered): fork copies them, the clone too: SIGBUS there.
+ */
+static void test_poison_marker(void **state)
+{
+	size_t len = 8 * PAGE;
+	struct target t;
+	int err;
+	char *c;
+
+	(void)state;
+	target_start(&t, len, TGT_NOFILL);
+	err = target_uffd_poison(&t, 2 * PAGE, PAGE);
+	if (err == EINVAL) {
+		target_stop(&t);
+		skip();	/* no UFFD_FEATURE_POISON before 6.6 */
+	}
+	assert_int_equal(err, 0);
+	target_write(&t, PAGE, 0x42);
+	c = clone_of(&t, 0, len, NULL, 0);
+	if (c == MAP_FAILED)
+		fail_msg("clone of a poison marker: %s", strerror(errno));
+	assert_int_equal((unsigned char)c[PAGE], 0x42);
+	assert_int_equal(probe(c + 2 * PAGE, 0), SIGBUS);
+	assert_int_equal(probe(c + 3 * PAGE, 0), 0);
+	assert_int_equal(munmap(c, len), 0);
+	target_stop(&t);
+}
+
+/*
+ * Hardware poison (MADV_HWPOISON: CONFIG_MEMORY_FAILURE, root): the
+ * target's PTE becomes a hwpoison entry, which fork copies: the clone gets
+ * SIGBUS there and the other pages.  Last: the page stays poisoned.
+ */
+static void test_hwpoison(void **state)
+{
+	size_t len = 16 * PAGE;
+	struct target t;
+	int err;
+	char *c;
+
+	(void)state;
+	target_start(&t, len, 0);
+	err = target_madvise(&t, 3 * PAGE, PAGE, MADV_HWPOISON);
+	if (err == EINVAL || err == EPERM) {
+		target_stop(&t);
+		skip();	/* no CONFIG_MEMORY_FAILURE, or not root */
+	}
+	assert_int_equal(err, 0);
+	c = clone_of(&t, 0, len, NULL, 0);
+	if (c == MAP_FAILED)
+		fail_msg("clone of a poisoned page: %s", strerror(errno));
+	expect_faults_at(c, len, 3, 1, SIGBUS);
+	assert_int_equal(munmap(c, len), 0);
+	target_stop(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1206,6 +1506,13 @@ int main(void)
 		cmocka_unit_test(test_baseline_1000_cycles),
 		cmocka_unit_test(test_concurrent_target),
 		cmocka_unit_test(test_during_compaction),
+		cmocka_unit_test(test_guard_region),
+		cmocka_unit_test(test_guard_thp),
+		cmocka_unit_test(test_guard_file),
+		cmocka_unit_test(test_guard_self),
+		cmocka_unit_test(test_guard_cycles),
+		cmocka_unit_test(test_poison_marker),
+		cmocka_unit_test(test_hwpoison),
 	};
 
 	test_filter_from_env();

@@ -197,6 +197,70 @@ static void test_unmapped_and_kernel(void **state)
 	close(p[1]);
 }
 
+/* The [stack] VMA of process @pid. */
+static void stack_vma(pid_t pid, unsigned long *lo, unsigned long *hi)
+{
+	char path[64], line[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	*lo = *hi = 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "[stack]") &&
+		    sscanf(line, "%lx-%lx", lo, hi) == 2)
+			break;
+	fclose(f);
+	assert_true(*lo && *hi > *lo);
+}
+
+/*
+ * Just below the target's stack (a grows-down VMA): EFAULT before GUP is
+ * asked, as anywhere outside a VMA.  The stack does not grow (5.10's GUP
+ * would grow it) and the kernel logs nothing (6.12's and 7.2's GUP say "GUP
+ * no longer grows the stack" with a stack dump).  The stack's own lowest
+ * page splices; a range running from a VMA into a hole stops at the hole.
+ */
+static void test_below_stack(void **state)
+{
+	static const unsigned long below[] = { PAGE, 2 * PAGE, 16 * PAGE };
+	unsigned long lo, hi, lo2, hi2;
+	struct target t;
+	char buf[16];
+	int p[2];
+
+	(void)state;
+	target_start(&t, 4 * PAGE, 0);
+	assert_int_equal(pipe(p), 0);
+	stack_vma(t.pid, &lo, &hi);
+	for (size_t i = 0; i < sizeof(below) / sizeof(below[0]); i++) {
+		struct iovec r = { (void *)(lo - below[i]), below[i] + 16 };
+
+		assert_int_equal(vmxfer_splice(vfd, t.pidfd, p[1], &r, 1, 0), -1);
+		assert_int_equal(errno, EFAULT);
+	}
+	stack_vma(t.pid, &lo2, &hi2);
+	assert_int_equal(lo2, lo);
+	assert_int_equal(hi2, hi);
+	{
+		struct iovec r = { (void *)lo, 16 };
+
+		assert_int_equal(vmxfer_splice(vfd, t.pidfd, p[1], &r, 1, 0), 16);
+		assert_int_equal(read(p[0], buf, 16), 16);
+	}
+	assert_int_equal(test_sh("dmesg | grep -q 'GUP no longer grows'"), 1);
+
+	target_hole(&t, 2 * PAGE);
+	assert_int_equal(splice1(&t, p[1], 0, 4 * PAGE, 0), 2 * PAGE);
+	expect_pattern(p[0], 0, 2 * PAGE);
+	assert_int_equal(splice1(&t, p[1], 2 * PAGE, PAGE, 0), -1);
+	assert_int_equal(errno, EFAULT);
+	target_stop(&t);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* memfd_secret(2) memory cannot be read by process_vm_readv: nor spliced. */
 static void test_secretmem(void **state)
 {
@@ -645,6 +709,7 @@ int main(void)
 		cmocka_unit_test(test_selftest_first_unreadable),
 		cmocka_unit_test(test_selftest_nonblock_full),
 		cmocka_unit_test(test_unmapped_and_kernel),
+		cmocka_unit_test(test_below_stack),
 		cmocka_unit_test(test_secretmem),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_zombie),

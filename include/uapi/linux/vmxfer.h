@@ -144,6 +144,17 @@ struct vmxfer_symbol {
  *    aligned (without FIXED, the address is chosen so); a partly covered or
  *    misaligned one is split in the target first.  Shared mappings are
  *    filled on fault from the page cache, with the same pages.
+ *  - Entries that hold no page are copied as fork() copies them, so the
+ *    caller faults where the target does: a guard region
+ *    (MADV_GUARD_INSTALL, 6.13+; in an anonymous or a file mapping) is a
+ *    guard region of the clone too (SIGSEGV on access; MADV_GUARD_REMOVE
+ *    on either side removes only that side's); a hardware-poisoned page
+ *    (memory failure, MADV_HWPOISON), a swap-in error or a poison marker
+ *    (UFFDIO_POISON, 6.6+) gives SIGBUS on access in the clone as in the
+ *    target.  userfaultfd write-protect markers are not copied (the new
+ *    mapping has no userfaultfd).  Guard markers never sit at the PMD
+ *    level (installing one splits a THP), so a THP with a guard page is
+ *    cloned by PTEs.
  *  - The new mapping is an ordinary mapping of the caller (munmap,
  *    mprotect, mremap, madvise, fork work on it).  It is not mlocked, has
  *    no userfaultfd registration, no KSM merging, no NUMA policy, does not
@@ -210,7 +221,9 @@ struct vmxfer_symbol {
  *  EBUSY       the double-map rule (above); a DMA-pinned page (e.g. an
  *              io_uring fixed buffer, RDMA); a KSM page; a device-private or
  *              device-exclusive page.
- *  EIO         a page of the range is lost (hardware poison, swap-in error).
+ *  EIO         an entry of a kind this module does not know (none on the
+ *              supported kernels), or a swap entry the kernel would not
+ *              duplicate.
  *  EAGAIN      a page stayed under migration, or the target kept changing
  *              its mappings between the policy check and the clone, through
  *              repeated retries.
@@ -352,6 +365,11 @@ struct vmxfer_remap {
  *  - Only what process_vm_readv(2) could read is taken: readable mappings
  *    of the target, no forced access.  Pages not present are faulted in
  *    (swapped in) in the target, as a read access would.
+ *  - An address outside every mapping of the target ends the splice before
+ *    any page is looked up there (EFAULT, or the partial count).  A range
+ *    just below a stack never grows it (Debian 5.10's get_user_pages()
+ *    would) and makes the kernel log nothing (6.12's and 7.2's would log
+ *    "GUP no longer grows the stack" with a stack dump).
  *  - The pipe buffers reference the target's pages; no data is copied.  A
  *    reader sees a page as it is when reading it: writes the target makes
  *    after the splice may show.  If the target unmaps the range or exits,
@@ -368,7 +386,8 @@ struct vmxfer_remap {
  * spliced != 0, nr_segs > UIO_MAXIOV (1024), an iovec length overflow);
  * EBADF (pipe_fd not a pipe open for writing; pidfd not a pidfd); ESRCH
  * (the target has exited); EPERM (no ptrace access); EFAULT (the first
- * iovec is unreadable in the target, or iov/the struct is a bad pointer);
+ * iovec starts outside the target's mappings or is unreadable in the
+ * target, or iov/the struct is a bad pointer);
  * EAGAIN (full pipe, NONBLOCK); EPIPE (no reader; SIGPIPE is sent too);
  * EINTR (a signal while waiting, nothing spliced).
  */
