@@ -309,17 +309,22 @@ static inline bool vmxfer_mmap_write_trylock(struct mm_struct *mm)
  * Write-lock a VMA against per-VMA-lock readers (6.4+; nothing to take
  * before), waiting for them killably where the line allows: -EINTR on a
  * fatal signal (VMAs locked before stay locked until mmap_write_unlock()).
- * A VMA read lock is held for the length of a page fault and can be held
- * for as long as a FUSE server delays a reply: a write fault on a shared
- * FUSE mapping runs ->page_mkwrite() under it (filemap's map_pages lets
- * vmf_can_call_fault() through), and fuse_page_mkwrite() waits,
- * uninterruptibly, for the page's in-flight WRITE.
- *  - 6.19+: vma_start_write_killable().
- *  - 6.12: vma_start_write() is down_write() on vma->vm_lock->lock to wait
- *    for readers, vm_lock_seq set, up_write(); the same with
+ *  - 6.19+ (7.2): vma_start_write_killable().
+ *  - 6.12: vma_start_write() is down_write() on vma->vm_lock->lock (to
+ *    wait for readers), vm_lock_seq set, up_write(); this is the same with
  *    down_write_killable() (an interrupted attempt changes nothing).
- *  - 6.4-6.11 and 6.13-6.18 (not built here): vma_start_write(), whose wait
- *    is bounded only by the faults in progress in the VMA.
+ *  - 6.4-6.11 and 6.13-6.18 (not built here): vma_start_write().
+ * How long the wait can be: a VMA read lock is held by a page fault (and,
+ * on newer lines, a few short walks: /proc maps, madvise, uffd ioctls that
+ * copy with page faults disabled).  The VMAs locked here are ones clone and
+ * remap accept: no userfaultfd registration and no vm_ops open/close hook,
+ * which rules out FUSE (fuse_vma_close) -- whose ->page_mkwrite waits,
+ * under the VMA lock, for a WRITE the server may never answer.  Faults
+ * under the VMA lock carry FAULT_FLAG_ALLOW_RETRY, so waits for I/O and
+ * folio locks drop it (filemap, swap-in).  What remains unbounded by
+ * design is another file system's ->page_mkwrite waiting on remote I/O
+ * (NFS, CIFS, ceph mappings have no close hook): killable on 6.12 and 7.2,
+ * bounded only by that I/O on the other lines.
  */
 static inline int vmxfer_vma_start_write(struct vm_area_struct *vma)
 {

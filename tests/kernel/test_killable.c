@@ -207,6 +207,7 @@ struct caller {
 	int pipe;	/* OP_SPLICE: the write end */
 	pid_t pid;
 	char *stack;
+	volatile int err;	/* set by the caller if it returns */
 };
 
 static int caller_fn(void *arg)
@@ -214,11 +215,14 @@ static int caller_fn(void *arg)
 	struct caller *c = arg;
 
 	if (c->op == OP_CLONE) {
-		vmxfer_clone(vfd, c->pidfd, c->src, c->len, NULL, 0);
+		if (vmxfer_clone(vfd, c->pidfd, c->src, c->len, NULL, 0) ==
+		    MAP_FAILED)
+			c->err = errno;
 	} else {
 		struct iovec iov = { .iov_base = c->src, .iov_len = c->len };
 
-		vmxfer_splice(vfd, c->pidfd, c->pipe, &iov, 1, 0);
+		if (vmxfer_splice(vfd, c->pidfd, c->pipe, &iov, 1, 0) < 0)
+			c->err = errno;
 	}
 	return 0;
 }
@@ -234,6 +238,7 @@ static void caller_prepare(struct caller *c)
 	assert_true(c->stack != MAP_FAILED);
 	memset(c->stack, 0, STACK);
 	c->pid = 0;
+	c->err = 0;
 }
 
 static void caller_start(struct caller *c)
@@ -253,8 +258,9 @@ static int caller_kill(struct caller *c, const char *what)
 	int status;
 
 	if (!wait_blocked(c->pid)) {
-		printf("# %s: the caller did not block (state %c)\n", what,
-		       proc_state(c->pid) ? proc_state(c->pid) : '-');
+		printf("# %s: the caller did not block (state %c, %s)\n",
+		       what, proc_state(c->pid) ? proc_state(c->pid) : '-',
+		       c->err ? strerror(c->err) : "succeeded");
 		kill(c->pid, SIGKILL);
 		return 1;
 	}
