@@ -287,7 +287,8 @@ vmxfer_vma_lookup(struct mm_struct *mm, unsigned long addr)
  * without it, the same steps as that line's mmap_write_lock_killable()
  * with a trylock -- the trace events, and the mm_lock_seq write section
  * that per-VMA-lock readers check (Debian's 6.12 has the seqcount
- * conversion upstream made in 6.14; 7.x has it too).
+ * conversion upstream made in 6.14; 7.x has it too).  Built: 5.10 and 6.1
+ * (mmap_write_trylock()), 6.12 and 7.2; the lines between are not.
  */
 static inline bool vmxfer_mmap_write_trylock(struct mm_struct *mm)
 {
@@ -309,7 +310,7 @@ static inline bool vmxfer_mmap_write_trylock(struct mm_struct *mm)
  * Write-lock a VMA against per-VMA-lock readers (6.4+; nothing to take
  * before), waiting for them killably where the line allows: -EINTR on a
  * fatal signal (VMAs locked before stay locked until mmap_write_unlock()).
- *  - 6.19+ (7.2): vma_start_write_killable().
+ *  - 6.19+ (built: 7.2): vma_start_write_killable().
  *  - 6.12: vma_start_write() is down_write() on vma->vm_lock->lock (to
  *    wait for readers), vm_lock_seq set, up_write(); this is the same with
  *    down_write_killable() (an interrupted attempt changes nothing).
