@@ -431,11 +431,42 @@ static void test_splice_killable(void **state)
 		fail_msg("a killed caller stayed (see above)");
 }
 
+/*
+ * Splice a missing page of a userfaultfd-registered range whose handler
+ * never answers (the handler could be a thread of the caller): the fault
+ * waits for it -- as process_vm_readv(2) does -- killably, and without
+ * holding the target's mmap_lock.
+ */
+static void test_splice_uffd_killable(void **state)
+{
+	struct caller s = { .op = OP_SPLICE, .len = PAGE };
+	struct target t;
+	int failed, p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	target_start(&t, 4 * PAGE, TGT_NOFILL);
+	target_uffd(&t);
+	s.pidfd = t.pidfd;
+	s.src = t.base + PAGE;
+	s.pipe = p[1];
+	caller_prepare(&s);
+	caller_start(&s);
+	failed = caller_kill(&s, "splice of a userfaultfd page nobody serves");
+	target_stop(&t);	/* ends the fault if the caller is still in it */
+	caller_reap(&s);
+	close(p[0]);
+	close(p[1]);
+	if (failed)
+		fail_msg("the splice did not wait, or a killed caller stayed");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clone_killable),
 		cmocka_unit_test(test_splice_killable),
+		cmocka_unit_test(test_splice_uffd_killable),
 	};
 
 	test_filter_from_env();
