@@ -29,8 +29,8 @@
  *           write-protection changes: one pass over the pages, as fork.
  *
  * Locking, taken in this order:
- *   - both mmap_locks for write, the lower mm address first and the other
- *     nested, as dup_mmap() holds parent and child;
+ *   - both mmap_locks for write, one waited for (killably) and the other
+ *     only tried, never a wait with the other held (vmxfer_lock_mms());
  *   - on per-VMA-lock kernels, vma_start_write() on every source VMA, so no
  *     fault runs in the range under a VMA lock alone (new VMAs are write
  *     locked by insert_vm_struct());
@@ -49,6 +49,7 @@
 #include <linux/mmap_lock.h>
 #include <linux/rmap.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/swap.h>
 #include <linux/swapops.h>
 #include <linux/uaccess.h>
@@ -89,16 +90,36 @@ struct vmxfer_clone_ctx {
 
 /* --- mm locks ---------------------------------------------------------- */
 
+/*
+ * Take both mmap_locks for write without ever sleeping uninterruptibly on
+ * one while holding the other.  vmxfer is the only code that holds one live
+ * mm's mmap_lock while waiting for another's: if the other is held by a
+ * task that waits for something the holder of the first serves (a FUSE
+ * daemon thread in the caller answering a read that a /proc/PID/mem reader
+ * of the target faults on while holding the target's lock), an
+ * uninterruptible wait would keep the caller in D state and the FUSE file
+ * open.  So: one lock is waited for (killably), the other only tried; when
+ * the try fails, the held one is dropped and the busy one waited for
+ * instead, and the other tried in turn.  Each round sleeps in a killable
+ * wait, so a fatal signal ends the loop (-EINTR).  Trylocks are not part of
+ * lockdep's ordering checks, and no lock is ever waited for with another
+ * mmap_lock held, so no nesting annotation is needed.
+ */
 static int vmxfer_lock_mms(struct mm_struct *a, struct mm_struct *b)
 {
 	if (a == b)
 		return mmap_write_lock_killable(a) ? -EINTR : 0;
-	if (a > b)
-		swap(a, b);
-	if (mmap_write_lock_killable(a))
-		return -EINTR;
-	mmap_write_lock_nested(b, SINGLE_DEPTH_NESTING);
-	return 0;
+	for (;;) {
+		if (mmap_write_lock_killable(a))
+			return -EINTR;
+		if (vmxfer_mmap_write_trylock(b))
+			return 0;
+		mmap_write_unlock(a);
+		swap(a, b);	/* now wait for the busy one */
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
 }
 
 static void vmxfer_unlock_mms(struct mm_struct *a, struct mm_struct *b)
@@ -683,7 +704,9 @@ static int vmxfer_clone_check(struct vmxfer_clone_ctx *c)
 		ret = vmxfer_clone_vma_check(c, vma, nr);
 		if (ret)
 			return ret;
-		vmxfer_vma_start_write(vma);
+		ret = vmxfer_vma_start_write(vma);
+		if (ret)
+			return ret;
 		nr++;
 	}
 	if (c->dst_mm->map_count + nr + !!(c->args->flags & VMXFER_CLONE_FIXED) >

@@ -24,18 +24,21 @@
 /*
  * get_user_pages_remote() lost its "vmas" argument in 6.5 ("mm/gup: remove
  * vmas parameter from get_user_pages_remote()").
- * The caller holds mmap_read_lock(mm) throughout (locked == NULL).
+ * The caller holds mmap_read_lock(mm) and passes @locked = 1: GUP may drop
+ * the lock to wait for I/O or a page lock (killably) and retake it
+ * (killably); *@locked is 0 on return if it no longer holds it.
  */
 static inline long vmxfer_gup_remote(struct mm_struct *mm, unsigned long start,
 				     unsigned long nr_pages,
-				     unsigned int gup_flags, struct page **pages)
+				     unsigned int gup_flags, struct page **pages,
+				     int *locked)
 {
 #if KERNEL_VERSION(6, 5, 0) > LINUX_VERSION_CODE
 	return get_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
-				     NULL, NULL);
+				     NULL, locked);
 #else
 	return get_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
-				     NULL);
+				     locked);
 #endif
 }
 
@@ -282,11 +285,71 @@ vmxfer_vma_lookup(struct mm_struct *mm, unsigned long addr)
 #define VMXFER_VM_SEALED	VM_NONE
 #endif
 
-/* Per-VMA locks arrived in 6.4; nothing to take before. */
-static inline void vmxfer_vma_start_write(struct vm_area_struct *vma)
+/*
+ * mmap_write_trylock(), gone by 6.12 (it had no users left): on the lines
+ * without it, the same steps as that line's mmap_write_lock_killable()
+ * with a trylock -- the trace events, and the mm_lock_seq write section
+ * that per-VMA-lock readers check (Debian's 6.12 has the seqcount
+ * conversion upstream made in 6.14; 7.x has it too).  Built: 5.10 and 6.1
+ * (mmap_write_trylock()), 6.12 and 7.2; the lines between are not.
+ */
+static inline bool vmxfer_mmap_write_trylock(struct mm_struct *mm)
 {
-#if KERNEL_VERSION(6, 4, 0) <= LINUX_VERSION_CODE
+#if KERNEL_VERSION(6, 12, 0) > LINUX_VERSION_CODE
+	return mmap_write_trylock(mm);
+#else
+	bool ok;
+
+	__mmap_lock_trace_start_locking(mm, true);
+	ok = down_write_trylock(&mm->mmap_lock);
+	if (ok)
+		mm_lock_seqcount_begin(mm);
+	__mmap_lock_trace_acquire_returned(mm, true, ok);
+	return ok;
+#endif
+}
+
+/*
+ * Write-lock a VMA against per-VMA-lock readers (6.4+; nothing to take
+ * before), waiting for them killably where the line allows: -EINTR on a
+ * fatal signal (VMAs locked before stay locked until mmap_write_unlock()).
+ *  - 6.19+ (built: 7.2): vma_start_write_killable().
+ *  - 6.12: vma_start_write() is down_write() on vma->vm_lock->lock (to
+ *    wait for readers), vm_lock_seq set, up_write(); this is the same with
+ *    down_write_killable() (an interrupted attempt changes nothing).
+ *  - 6.4-6.11 and 6.13-6.18 (not built here): vma_start_write().
+ * How long the wait can be: a VMA read lock is held by a page fault (and,
+ * on newer lines, a few short walks: /proc maps, madvise, uffd ioctls that
+ * copy with page faults disabled).  The VMAs locked here are ones clone and
+ * remap accept: no userfaultfd registration and no vm_ops open/close hook,
+ * which rules out FUSE (fuse_vma_close) -- whose ->page_mkwrite waits,
+ * under the VMA lock, for a WRITE the server may never answer.  Faults
+ * under the VMA lock carry FAULT_FLAG_ALLOW_RETRY, so waits for I/O and
+ * folio locks drop it (filemap, swap-in).  What remains unbounded by
+ * design is another file system's ->page_mkwrite waiting on remote I/O
+ * (NFS, CIFS, ceph mappings have no close hook): killable on 6.12 and 7.2,
+ * bounded only by that I/O on the other lines.
+ */
+static inline int vmxfer_vma_start_write(struct vm_area_struct *vma)
+{
+#if KERNEL_VERSION(6, 19, 0) <= LINUX_VERSION_CODE
+	return vma_start_write_killable(vma);
+#elif KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE && \
+	KERNEL_VERSION(6, 13, 0) > LINUX_VERSION_CODE
+	unsigned int mm_lock_seq;
+
+	if (__is_vma_write_locked(vma, &mm_lock_seq))
+		return 0;
+	if (down_write_killable(&vma->vm_lock->lock))
+		return -EINTR;
+	WRITE_ONCE(vma->vm_lock_seq, mm_lock_seq);
+	up_write(&vma->vm_lock->lock);
+	return 0;
+#elif KERNEL_VERSION(6, 4, 0) <= LINUX_VERSION_CODE
 	vma_start_write(vma);
+	return 0;
+#else
+	return 0;
 #endif
 }
 

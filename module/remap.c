@@ -209,7 +209,9 @@ static long vmxfer_remap_locked(struct mm_struct *mm,
 	}
 
 	/* No fault may run in the source under its VMA lock alone. */
-	vmxfer_vma_start_write(vma);
+	ret = vmxfer_vma_start_write(vma);
+	if (ret)
+		goto uncharge;
 	ret = vmxfer_remap_move(mm, vma, old, old_len, addr, new_len,
 				&charged, call);
 	if (!IS_ERR_VALUE(ret))

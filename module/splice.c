@@ -11,7 +11,14 @@
  * process_vm_readv(2) could read are taken: readable VMAs, no FOLL_FORCE.
  *
  * Locking: the pipe mutex (pipe_lock) is taken first and the target's
- * mmap_lock (read) inside it, the order vmsplice(2) uses.
+ * mmap_lock (read) inside it, the order vmsplice(2) uses.  The mmap_lock is
+ * taken killably, and GUP is given "locked": a fault that has to wait (for
+ * a page under I/O, e.g. a FUSE read the server has not answered, or for a
+ * userfaultfd handler) drops the target's lock and waits killably instead
+ * of holding the lock, uninterruptibly, for as long as the wait lasts.
+ * What stays uninterruptible is FUSE's own: a read this fault itself sent
+ * to the server is waited for once the server has taken it (as for a
+ * read(2) of the file).
  */
 #include <linux/err.h>
 #include <linux/file.h>
@@ -118,6 +125,7 @@ static ssize_t vmxfer_splice_batch(struct vmxfer_splice_ctx *c,
 	unsigned long first = addr & PAGE_MASK;
 	long nr, got, i;
 	ssize_t added = 0;
+	int locked = 1;
 
 	nr = (PAGE_ALIGN(addr + len) - first) >> PAGE_SHIFT;
 	nr = min3(nr, (long)slots, (long)VMXFER_SPLICE_BATCH);
@@ -125,8 +133,9 @@ static ssize_t vmxfer_splice_batch(struct vmxfer_splice_ctx *c,
 	if (mmap_read_lock_killable(c->mm))
 		return -EINTR;
 	nr = vmxfer_splice_mapped(c->mm, first, nr);
-	got = nr ? vmxfer_gup_remote(c->mm, first, nr, 0, pages) : 0;
-	mmap_read_unlock(c->mm);
+	got = nr ? vmxfer_gup_remote(c->mm, first, nr, 0, pages, &locked) : 0;
+	if (locked)
+		mmap_read_unlock(c->mm);
 	if (got <= 0)
 		return got ? got : -EFAULT;
 

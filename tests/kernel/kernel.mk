@@ -1,15 +1,15 @@
 # In-guest kernel tests: every tests/kernel/test_*.c becomes
-# $(BUILD)/tests/kernel/test_<name>, with tests/kernel/common.c (if present)
-# linked in, against $(BUILD)/lib/libvmxfer.a and cmocka (dynamic).
+# $(BUILD)/tests/kernel/test_<name>, with the other tests/kernel/*.c (helpers:
+# common.c, fuse.c) linked in, against $(BUILD)/lib/libvmxfer.a and cmocka (dynamic).
 # Included from the top-level Makefile.  Works with no test sources at all.
 
 KTEST_DIR     := $(BUILD)/tests/kernel
 KTEST_SRC     := $(TOP)/tests/kernel
 KTEST_SRCS    := $(sort $(wildcard $(KTEST_SRC)/test_*.c))
 KTEST_BINS    := $(patsubst $(KTEST_SRC)/%.c,$(KTEST_DIR)/%,$(KTEST_SRCS))
-KTEST_COMMON  := $(wildcard $(KTEST_SRC)/common.c)
+KTEST_COMMON  := $(filter-out $(KTEST_SRCS),$(sort $(wildcard $(KTEST_SRC)/*.c)))
 KTEST_COMMON_O := $(patsubst $(KTEST_SRC)/%.c,$(KTEST_DIR)/%.o,$(KTEST_COMMON))
-KTEST_HDRS    := $(wildcard $(KTEST_SRC)/common.h)
+KTEST_HDRS    := $(wildcard $(KTEST_SRC)/*.h)
 KTEST_CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 KTEST_CMOCKA_LIBS   := $(or $(shell pkg-config --libs cmocka 2>/dev/null),-lcmocka)
 KTEST_CFLAGS   = -std=c11 $(CPPFLAGS) -I$(KTEST_SRC) $(KTEST_CMOCKA_CFLAGS) \

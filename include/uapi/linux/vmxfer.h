@@ -232,7 +232,14 @@ struct vmxfer_symbol {
  *              before a FIXED destination is unmapped, counting one split
  *              mapping there (the space the unmap frees does not count).
  *  EEXIST      VMXFER_CLONE_FIXED_NOREPLACE and something is mapped there.
- *  EBADF, ESRCH, EPERM, EINTR  as for every remote operation.
+ *  EBADF, ESRCH, EPERM  as for every remote operation.
+ *  EINTR       a fatal signal while waiting: for either mmap_lock (each is
+ *              only ever waited for with the other not held, so a target
+ *              whose lock is held by something the caller serves -- a FUSE
+ *              read, a userfaultfd fault -- cannot keep a killed caller in
+ *              D state), or for a source mapping's page faults in progress
+ *              (per-VMA locks; killable on 6.12 and 6.19+).  Nothing was
+ *              mapped; the process is being killed and never sees it.
  */
 #define VMXFER_CLONE_FIXED		(1U << 0) /* exactly at dst, replace */
 #define VMXFER_CLONE_FIXED_NOREPLACE	(1U << 1) /* exactly at dst, EEXIST */
@@ -335,7 +342,9 @@ struct vmxfer_move {
  *              are checked before a FIXED destination is unmapped, so the
  *              space it frees does not count.
  *  EEXIST      VMXFER_REMAP_FIXED_NOREPLACE and something is mapped there.
- *  EINTR       a fatal signal while waiting for the mmap_lock.
+ *  EINTR       a fatal signal while waiting for the mmap_lock or for page
+ *              faults in progress in the source (per-VMA locks; killable
+ *              on 6.12 and 6.19+).
  */
 #define VMXFER_REMAP_FIXED		(1U << 0)
 #define VMXFER_REMAP_FIXED_NOREPLACE	(1U << 1)
@@ -389,7 +398,13 @@ struct vmxfer_remap {
  * iovec starts outside the target's mappings or is unreadable in the
  * target, or iov/the struct is a bad pointer);
  * EAGAIN (full pipe, NONBLOCK); EPIPE (no reader; SIGPIPE is sent too);
- * EINTR (a signal while waiting, nothing spliced).
+ * EINTR (a signal while waiting for pipe space, nothing spliced; or a
+ * fatal signal while waiting for the target's mmap_lock or for a page of
+ * the target under I/O -- e.g. a FUSE read not yet answered -- or a
+ * userfaultfd handler: such a fault drops the target's mmap_lock and waits
+ * killably, so it delays no one else; nothing spliced by then).  A
+ * userfaultfd-registered missing page is waited for, as process_vm_readv(2)
+ * waits.
  */
 #define VMXFER_SPLICE_NONBLOCK		(1U << 0)
 
