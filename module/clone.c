@@ -816,8 +816,9 @@ long vmxfer_ioctl_clone(void __user *uarg)
 	if ((a.flags & fixed) && offset_in_page(a.dst))
 		return -EINVAL;
 	/* Fail before mapping anything if the result cannot be written. */
-	if (put_user(a.dst, (u64 __user *)(uarg + offsetof(struct vmxfer_clone, dst))))
-		return -EFAULT;
+	ret = vmxfer_probe_result(uarg, usize, &a, sizeof(a));
+	if (ret)
+		return ret;
 
 	ret = vmxfer_clone_do(&a, len);
 	if (IS_ERR_VALUE(ret))

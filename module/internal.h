@@ -17,6 +17,8 @@
 int vmxfer_copy_args(void *karg, size_t ksize, size_t ver0,
 		     const void __user *uarg, u32 *usize);
 int vmxfer_copy_result(void __user *uarg, u32 usize, void *karg, size_t ksize);
+int vmxfer_probe_result(void __user *uarg, u32 usize, const void *karg,
+			size_t ksize);
 
 struct mm_struct *vmxfer_target_mm(int pidfd);
 long vmxfer_place_hint(unsigned long src, unsigned long dst, unsigned long len);

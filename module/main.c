@@ -71,6 +71,22 @@ int vmxfer_copy_result(void __user *uarg, u32 usize, void *karg, size_t ksize)
 }
 
 /*
+ * Before an operation changes anything: fail with EFAULT unless all of
+ * what vmxfer_copy_result() will write is writable, by writing back the
+ * caller's own bytes (@karg as vmxfer_copy_args() read it).  Checking one
+ * field is not enough: a struct that starts on a read-only page and ends
+ * on a writable one let a clone, remap or splice succeed, then fail to
+ * report it (EFAULT with the mapping made, moved or the pipe filled).
+ */
+int vmxfer_probe_result(void __user *uarg, u32 usize, const void *karg,
+			size_t ksize)
+{
+	u32 n = min_t(size_t, usize, ksize);
+
+	return copy_to_user(uarg, karg, n) ? -EFAULT : 0;
+}
+
+/*
  * An unmapped area of @len bytes in the caller for data now at @src: at
  * the hint @dst if free, else anywhere, at @src's offset within a PMD so
  * that whole THPs can be mapped or moved as PMDs.  The address or -errno.

@@ -222,9 +222,9 @@ long vmxfer_ioctl_remap(void __user *uarg)
 	    (offset_in_page(a.new_addr) || a.new_addr > TASK_SIZE - a.new_len))
 		return -EINVAL;
 	/* Fail before moving anything if the result cannot be written. */
-	if (put_user(a.new_addr,
-		     (u64 __user *)(uarg + offsetof(struct vmxfer_remap, new_addr))))
-		return -EFAULT;
+	ret = vmxfer_probe_result(uarg, usize, &a, sizeof(a));
+	if (ret)
+		return ret;
 
 	ret = vmxfer_remap_do(&a);
 	if (IS_ERR_VALUE(ret))
