@@ -444,29 +444,81 @@ static int child_pidfd(int reap)
 
 /* --- visible state: maps, stamps, the target's data ------------------------ */
 
-static long maps_read(char *buf, size_t sz)
+/*
+ * /proc/self/maps with adjacent entries that print the same (anonymous,
+ * same protections) joined: whether the kernel merged two such VMAs is
+ * not visible to the process (5.10 does not re-merge a range mapped back
+ * next to a VMA whose anon_vma chain a fork made longer).
+ */
+static long maps_raw(char *raw, size_t sz)
 {
 	long n = 0, r;
 	int fd = open("/proc/self/maps", O_RDONLY);
 
 	if (fd < 0)
 		return -1;
-	while ((r = read(fd, buf + n, sz - n)) > 0)
+	while ((r = read(fd, raw + n, sz - 1 - n)) > 0)
 		n += r;
 	close(fd);
+	raw[n < 0 ? 0 : n] = 0;
 	return n;
 }
 
-static void maps_ref(void)
+static long maps_canon(const char *raw, long n, char *buf, size_t sz)
 {
-	F.mapsref_len = maps_read(F.mapsref, sizeof(F.mapsref));
+	long out = 0;
+	unsigned long s0 = 0, e0 = 0, s, e;
+	const char *rest0 = NULL, *p, *nl, *rest;
+	size_t len0 = 0;
+
+	for (p = raw; p < raw + n; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		rest = strchr(p, ' ');
+		if (!rest || sscanf(p, "%lx-%lx", &s, &e) != 2)
+			continue;
+		if (rest0 && s == e0 && (size_t)(nl - rest) == len0 &&
+		    !memcmp(rest, rest0, len0)) {
+			e0 = e;
+			continue;
+		}
+		if (rest0)
+			out += snprintf(buf + out, sz - out, "%lx-%lx%.*s\n", s0, e0,
+					(int)len0, rest0);
+		s0 = s, e0 = e, rest0 = rest, len0 = nl - rest;
+		if ((size_t)out >= sz - 256)
+			break;
+	}
+	if (rest0)
+		out += snprintf(buf + out, sz - out, "%lx-%lx%.*s\n", s0, e0,
+				(int)len0, rest0);
+	return out;
 }
 
+static char maps_rawref[1 << 16], maps_rawnow[1 << 16];
+static long maps_rawref_len;
+
+static void maps_ref(void)
+{
+	maps_rawref_len = maps_raw(maps_rawref, sizeof(maps_rawref));
+	F.mapsref_len = maps_canon(maps_rawref, maps_rawref_len, F.mapsref,
+				   sizeof(F.mapsref));
+}
+
+/* Cheap when nothing moved (raw text equal); else the joined texts. */
 static int maps_same(void)
 {
-	long n = maps_read(F.mapsnow, sizeof(F.mapsnow));
+	long n = maps_raw(maps_rawnow, sizeof(maps_rawnow));
 
-	return n == F.mapsref_len && !memcmp(F.mapsnow, F.mapsref, n);
+	if (n == maps_rawref_len && !memcmp(maps_rawnow, maps_rawref, n))
+		return 1;
+	n = maps_canon(maps_rawnow, n, F.mapsnow, sizeof(F.mapsnow));
+	if (n != F.mapsref_len || memcmp(F.mapsnow, F.mapsref, n))
+		return 0;
+	memcpy(maps_rawref, maps_rawnow, sizeof(maps_rawref));
+	maps_rawref_len = n >= 0 ? (long)strlen(maps_rawnow) : n;
+	return 1;
 }
 
 static void maps_diff(void)
@@ -854,8 +906,9 @@ static void gen_remap(struct call *c)
 	}
 	a->new_addr = pick_dst(c, a->flags, VMXFER_REMAP_FIXED | VMXFER_REMAP_FIXED_NOREPLACE,
 			       VMXFER_REMAP_FIXED_NOREPLACE, a->new_len);
+	/* (the arena may be several VMAs: remap takes one) */
 	if ((a->flags & 3) == VMXFER_REMAP_FIXED && c->srck >= 0 &&
-	    c->srck != R_HOLE && one_in(8) && a->old_len <= c->rlen &&
+	    c->srck != R_HOLE && c->srck != R_ARENA && one_in(8) && a->old_len <= c->rlen &&
 	    a->old_addr + a->old_len <= F.self.r[c->srck].addr + c->rlen) {
 		a->new_addr = a->old_addr;	/* overlapping the source */
 		bad(c, EINVAL);
@@ -930,10 +983,12 @@ static void gen_splice(struct call *c)
 	} else {
 		ip = ptr_of(&F.pa_iov, ik, rnd());
 		place(&F.pa_iov, ip, iov, sizeof(iov));
-		/* unreadable where the nseg iovecs lie: EFAULT */
-		if (ik != P_UNALIGNED && ik != P_RO && ik != P_STR_RO && nseg &&
-		    nseg <= 1024 && (ik < P_STR_RO ||
-		    PG - ((uintptr_t)ip & (PG - 1)) < nseg * sizeof(struct iovec)))
+		/* unreadable where the nseg iovecs lie: EFAULT (1024 of
+		 * them reach past every placement but iovbig) */
+		if (nseg && nseg <= 1024 &&
+		    ((ik != P_UNALIGNED && ik != P_RO && ik != P_STR_RO &&
+		      (ik < P_STR_RO || PG - ((uintptr_t)ip & (PG - 1)) <
+				nseg * sizeof(struct iovec))) || nseg > 8))
 			bad(c, EFAULT);
 	}
 	a->iov = (uintptr_t)ip;
