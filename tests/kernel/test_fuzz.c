@@ -1010,12 +1010,15 @@ static void gen_splice(struct call *c)
 	} else {
 		ip = ptr_of(&F.pa_iov, ik, rnd());
 		place(&F.pa_iov, ip, iov, sizeof(iov));
-		/* unreadable where the nseg iovecs lie: EFAULT (1024 of
-		 * them reach past every placement but iovbig) */
-		if (nseg && nseg <= 1024 &&
-		    ((ik != P_UNALIGNED && ik != P_RO && ik != P_STR_RO &&
-		      (ik < P_STR_RO || PG - ((uintptr_t)ip & (PG - 1)) <
-				nseg * sizeof(struct iovec))) || nseg > 8))
+		/* unreadable where the nseg iovecs lie: EFAULT.  1024 of
+		 * them reach past every placement but iovbig, over stale
+		 * iovecs the kernel may refuse first (EINVAL): no claim. */
+		if (nseg > 8 && nseg <= 1024)
+			bad(c, 0);
+		else if (nseg && nseg <= 8 &&
+			 ik != P_UNALIGNED && ik != P_RO && ik != P_STR_RO &&
+			 (ik < P_STR_RO || PG - ((uintptr_t)ip & (PG - 1)) <
+					nseg * sizeof(struct iovec)))
 			bad(c, EFAULT);
 	}
 	a->iov = (uintptr_t)ip;
