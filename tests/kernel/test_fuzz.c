@@ -185,6 +185,7 @@ static struct fz {
 	unsigned long mmap_min;
 	uint64_t task_size;	/* TASK_SIZE: 4- or 5-level paging */
 	long vmsize_ref;
+	long exc[2];		/* known exceptions met: hint, FIXED* */
 	char mapsref[1 << 16], mapsnow[1 << 16];
 	long mapsref_len;
 } F;
@@ -828,7 +829,8 @@ static uint64_t pick_dst(struct call *c, uint32_t flags, uint32_t fixed,
 			return (uint64_t)F.arena + rn(room + 1) * PG + 1 + rn(PG - 1);
 		case 1: return 1ULL << 57;
 		case 2: return KADDR;
-		case 3: return 0x10000 + rn(16) * PG;	/* near mmap_min_addr */
+		case 3: return (rn(2) ? 0x1000 : 0x10000) + rn(15) * PG;
+			/* below and above mmap_min_addr (65536) */
 		default: return (uint64_t)F.arena + rn(room + 1) * PG;
 		}
 	}
@@ -1161,8 +1163,10 @@ static int known_exception(const struct call *c, int err)
 {
 	const struct vmxfer_remap *r = (const void *)c->buf;
 
-	return c->op == F_REMAP && err == EPERM && F.user &&
-	       r->new_addr < F.mmap_min && (r->new_addr || (r->flags & 3));
+	if (c->op == F_REMAP && err == EPERM && F.user &&
+	    r->new_addr < F.mmap_min && (r->new_addr || (r->flags & 3)))
+		return 1 + !!(r->flags & 3);	/* 1: hint, 2: FIXED* */
+	return 0;
 }
 
 static void print_call(const struct call *c, long ret, int err, const char *why)
@@ -1373,7 +1377,7 @@ static void check_one(struct call *c)
 	/* Repeating: a tick that lands before the ioctl waits is not lost. */
 	struct itimerval it = { .it_value = { 0, 2000 },
 				.it_interval = { 0, 2000 } };
-	int feat = op_feat[c->op], avail, err = 0, pipe0;
+	int feat = op_feat[c->op], avail, err = 0, pipe0, exc;
 	long ret;
 
 	avail = feat < 0 || (F.features & (1ULL << feat));
@@ -1410,10 +1414,13 @@ static void check_one(struct call *c)
 			violation(c, ret, err, "op not in features: want EOPNOTSUPP");
 		return;
 	}
-	if (!in_doc(c->op, err) && !known_exception(c, err))
+	exc = known_exception(c, err);
+	if (exc)
+		F.exc[exc - 1]++;
+	if (!in_doc(c->op, err) && !exc)
 		violation(c, ret, err, "errno not documented for this op");
-	else if (c->nbad == 1 && c->want && err != c->want &&
-		 !known_exception(c, err) && !(c->intr && err == EINTR))
+	else if (c->nbad == 1 && c->want && err != c->want && !exc &&
+		 !(c->intr && err == EINTR))
 		violation(c, ret, err, "not the errno documented for the one error");
 	if (c->op == F_SPLICE) {
 		pipe0 = pipe_bytes(F.pipe_good[0]);
@@ -1489,6 +1496,9 @@ static void report(const char *phase, double secs)
 				printf(", %s %ld", strerrorname_np(e) ?: "?", F.hist[o][e]);
 		printf("\n");
 	}
+	if (F.exc[0] || F.exc[1])
+		printf("#   known exceptions: remap EPERM below mmap_min_addr: "
+		       "%ld with a hint, %ld FIXED/NOREPLACE\n", F.exc[0], F.exc[1]);
 	fflush(stdout);
 }
 
@@ -1503,6 +1513,7 @@ static void run(long n)
 	deep[0] = 0;
 	deep[sizeof(deep) - 1] = 0;
 	memset(F.hist, 0, sizeof(F.hist));
+	memset(F.exc, 0, sizeof(F.exc));
 	F.done = 0;
 	F.nviol = 0;
 	F.n = n;
