@@ -274,8 +274,9 @@ long vmxfer_ioctl_splice(void __user *uarg)
 	if (a.nr_segs > UIO_MAXIOV)
 		return -EINVAL;
 	/* Fail before splicing anything if the result cannot be written. */
-	if (put_user(0, (u64 __user *)(uarg + offsetof(struct vmxfer_splice, spliced))))
-		return -EFAULT;
+	ret = vmxfer_probe_result(uarg, usize, &a, sizeof(a));
+	if (ret)
+		return ret;
 
 	ret = vmxfer_splice_do(&a);
 	if (ret < 0)

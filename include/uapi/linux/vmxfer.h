@@ -22,7 +22,13 @@
  *  - The module matches a command on its type, direction and number only:
  *    the size encoded in the command word is ignored, so a grown struct
  *    keeps its command number.  An unknown command fails with ENOTTY.
- *  - A pointer that cannot be read or written fails with EFAULT.
+ *  - A pointer that cannot be read or written fails with EFAULT.  The
+ *    operations that change something (clone, remap, splice) first write
+ *    the caller's own bytes back over the whole struct (as far as both
+ *    sizes reach), so a struct that is readable but not all writable fails
+ *    with EFAULT before anything changed, never after.  clone and remap
+ *    also write their result under the mmap_lock and undo the operation if
+ *    it cannot be written then (see each).
  *  - Operations that are reserved here but not available on the running
  *    kernel (see struct vmxfer_info.features) fail with EOPNOTSUPP and
  *    change nothing.
