@@ -1181,30 +1181,87 @@ static void target_switch(uint64_t *s, unsigned int wd_s)
 
 /* --- the watchdog ------------------------------------------------------------ */
 
-static int watch(struct worker *w, int nw, uint64_t t, unsigned int wd_s)
+/*
+ * Its own thread, doing nothing that needs the mmap_lock (no fork, no
+ * malloc), so that it still speaks when a worker died holding it.  The
+ * main thread counts as a worker with a longer limit (a target switch
+ * waits up to the limit for the old target and up to 60 s for the new).
+ */
+static struct worker *wk;
+static int nwk;
+static unsigned int wd_limit;
+static atomic_int wd_done;
+
+static void report(unsigned int secs);
+
+static void dump_stack(int tid)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(1, buf, n) != n)
+			break;
+	close(fd);
+}
+
+static void sysrq_blocked(void)
+{
+	int fd = open("/proc/sysrq-trigger", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, "w", 1) != 1)
+			perror("sysrq");
+		close(fd);
+	}
+}
+
+static void *watchdog(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&wd_done)) {
+		uint64_t t = now_ms();
+
+		for (int i = 0; i < nwk; i++) {
+			struct worker *w = &wk[i];
+			uint64_t b = atomic_load(&w->beat), lim = wd_limit * 1000ULL;
+
+			if (i == nwk - 1)	/* main */
+				lim = lim * 3 + 60000;
+			if (b != w->seen || !w->seen_ms) {
+				w->seen = b;
+				w->seen_ms = t;
+				continue;
+			}
+			if (t - w->seen_ms <= lim)
+				continue;
+			printf("# HUNG: %s (tid %d) in \"%s\" for %lu s\n",
+			       w->name, atomic_load(&w->tid),
+			       atomic_load(&w->op), (unsigned long)(lim / 1000));
+			fflush(stdout);
+			dump_stack(atomic_load(&w->tid));
+			sysrq_blocked();
+			report(0);
+			printf("not ok 1 - test_stress (a worker hung)\n");
+			fflush(stdout);
+			_exit(2);	/* cannot join it */
+		}
+		usleep(200000);
+	}
+	return NULL;
+}
+
+/* The target's threads (the main thread's: it owns tg.b). */
+static void watch_target(uint64_t t, unsigned int wd_s)
 {
 	static uint64_t tseen[TT_N], tseen_ms[TT_N];
 	static pid_t tpid;
 
-	for (int i = 0; i < nw; i++) {
-		uint64_t b = atomic_load(&w[i].beat);
-
-		if (b != w[i].seen || !w[i].seen_ms) {
-			w[i].seen = b;
-			w[i].seen_ms = t;
-		} else if (t - w[i].seen_ms > wd_s * 1000ULL) {
-			printf("# HUNG: %s (tid %d) in \"%s\" for %u s\n",
-			       w[i].name, atomic_load(&w[i].tid),
-			       atomic_load(&w[i].op), wd_s);
-			fflush(stdout);
-			test_sh("cat /proc/%d/task/%d/stack", (int)getpid(),
-				atomic_load(&w[i].tid));
-			test_sh("echo w > /proc/sysrq-trigger");
-			bad("worker %s hung in %s", w[i].name,
-			    atomic_load(&w[i].op));
-			return 1;
-		}
-	}
 	if (tpid != tg.pid) {
 		tpid = tg.pid;
 		memset(tseen_ms, 0, sizeof(tseen_ms));
@@ -1219,12 +1276,11 @@ static int watch(struct worker *w, int nw, uint64_t t, unsigned int wd_s)
 			printf("# HUNG: target %d thread %d\n", (int)tg.pid, i);
 			fflush(stdout);
 			test_sh("cat /proc/%d/task/*/stack", (int)tg.pid);
-			test_sh("echo w > /proc/sysrq-trigger");
+			sysrq_blocked();
 			bad("target %d thread %d hung", (int)tg.pid, i);
-			return 1;
+			tseen_ms[i] = t;
 		}
 	}
-	return 0;
 }
 
 /* --- the report ---------------------------------------------------------------- */
@@ -1262,21 +1318,29 @@ static unsigned int env_uint(const char *name, unsigned int def)
 }
 
 static void *thread_stack;
+static pthread_t wd_thread;
+#define STACK_SIZE	(256UL << 10)
 
+/* w[nw - 1] is the main thread (watched, not started). */
 static void start_workers(struct worker *w, int nw)
 {
-	size_t ss = 256UL << 10;
+	pthread_attr_t at;
 
 	/* Our own stacks: glibc would cache its own after join. */
-	thread_stack = mmap(NULL, nw * ss, PROT_READ | PROT_WRITE,
+	thread_stack = mmap(NULL, nw * STACK_SIZE, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_ptr_not_equal(thread_stack, MAP_FAILED);
+	atomic_store(&w[nw - 1].tid, gettid());
 	for (int i = 0; i < nw; i++) {
-		pthread_attr_t at;
-
 		pthread_attr_init(&at);
-		pthread_attr_setstack(&at, (char *)thread_stack + i * ss, ss);
-		assert_int_equal(pthread_create(&w[i].th, &at, w[i].fn, &w[i]), 0);
+		pthread_attr_setstack(&at, (char *)thread_stack + i * STACK_SIZE,
+				      STACK_SIZE);
+		if (i < nw - 1)
+			assert_int_equal(pthread_create(&w[i].th, &at, w[i].fn,
+							&w[i]), 0);
+		else
+			assert_int_equal(pthread_create(&wd_thread, &at,
+							watchdog, NULL), 0);
 		pthread_attr_destroy(&at);
 	}
 }
@@ -1369,6 +1433,7 @@ static void test_stress(void **state)
 		{ .name = "slotwrite1", .fn = slot_writer, .arg = 1 },
 		{ .name = "slotmadvise", .fn = slot_madviser },
 		{ .name = "selfclone", .fn = self_cloner },
+		{ .name = "main" },
 	};
 	const int nw = sizeof(w) / sizeof(w[0]);
 	unsigned int secs = env_uint("VMXFER_STRESS_SECONDS", 60);
@@ -1393,23 +1458,26 @@ static void test_stress(void **state)
 	slot_setup(&slots[0], 1UL << 20, PAGE);
 	slot_setup(&slots[1], ZONE, ZONE);
 	target_begin();
+	wk = w;
+	nwk = nw;
+	wd_limit = wd;
 	start_workers(w, nw);
 	t0 = now_ms();
 	next = t0 + 3000 + rnd(&s) % 7000;
 	while (!atomic_load(&stop) && (t = now_ms()) - t0 < secs * 1000ULL) {
 		usleep(100000);
-		if (watch(w, nw, t, wd)) {
-			report(secs);
-			fail_msg("%s", fail_text);	/* no join: it hangs */
-		}
+		beat(&w[nw - 1], "run");
+		watch_target(t, wd);
 		if (t >= next) {
+			beat(&w[nw - 1], "target switch");
 			target_switch(&s, wd);
 			next = now_ms() + 3000 + rnd(&s) % 7000;
 		}
 	}
 	t = now_ms() - t0;
 	atomic_store(&stop, 1);
-	for (int i = 0; i < nw; i++) {
+	beat(&w[nw - 1], "join");
+	for (int i = 0; i < nw - 1; i++) {
 		struct timespec dl;
 
 		clock_gettime(CLOCK_REALTIME, &dl);
@@ -1422,10 +1490,13 @@ static void test_stress(void **state)
 			fail_msg("worker %s did not finish in %u s", w[i].name, wd);
 		}
 	}
+	beat(&w[nw - 1], "last target");
 	target_last(wd, trss);
+	atomic_store(&wd_done, 1);
+	pthread_join(wd_thread, NULL);
 	for (int i = 0; i < NSLOTS; i++)
 		slot_teardown(&slots[i]);
-	munmap(thread_stack, nw * (256UL << 10));
+	munmap(thread_stack, nw * STACK_SIZE);
 	close(vfd);
 
 	report((unsigned int)(t / 1000));
