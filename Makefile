@@ -10,6 +10,7 @@
 #   make dkms-install  registers and builds the module with DKMS
 #   make bench LINE=   benchmarks in a guest (not part of check)
 #   make check-debug   the guest suite on a KASAN/lockdep/DEBUG_VM kernel
+#   make stress LINE= SECONDS=  the race stress (test_stress) for longer
 
 VERSION   := $(shell sed -n 's/.*VMXFER_MODULE_VERSION "\(.*\)"/\1/p' module/version.h)
 TOP       := $(abspath .)
@@ -27,7 +28,7 @@ CPPFLAGS  += -I$(TOP)/include/uapi -I$(TOP)/lib -DVMXFER_VERSION='"$(VERSION)"' 
 export VERSION TOP BUILD
 
 .PHONY: all userspace module module-clean clean check demo lint install uninstall \
-	dkms-install dkms-check unit kernel-tests deps help bench check-debug
+	dkms-install dkms-check unit kernel-tests deps help bench check-debug stress
 
 all: userspace
 	@if [ -e "$(KDIR)/Makefile" ]; then \
@@ -58,7 +59,7 @@ clean:
 	rm -rf module/.tmp_versions
 
 help:
-	@sed -n '3,13p' Makefile
+	@sed -n '3,14p' Makefile
 
 # --- entry points ---------------------------------------------------------
 
@@ -86,6 +87,14 @@ check-debug: deps userspace
 		tests/vm/debug-kernel $(DEBUG_LINE)
 	@VMXFER_LINES=tests/vm/lines.debug VMXFER_TEST_TIMEOUT=3000 \
 		tests/vm/suite --timeout 3600 debug-$(DEBUG_LINE)
+
+# The race stress alone, longer than the suite's 60 s: one guest of LINE
+# (default 6.12) running test_stress for SECONDS (default 600).
+STRESS_SECONDS = $(or $(SECONDS),600)
+stress: deps userspace
+	@tests/vm/run --kernel $(or $(LINE),6.12) --timeout $$(($(STRESS_SECONDS) + 600)) \
+		--file $(BUILD)/tests/kernel/test_stress -- \
+		env VMXFER_STRESS_SECONDS=$(STRESS_SECONDS) test_stress
 
 # Benchmarks: ratios measured side by side in one guest boot (LINE=6.1|6.12).
 bench: bench-build

@@ -125,6 +125,8 @@ struct board {
 	atomic_int ready, quit, pause, parked;
 	atomic_int pageout_req, pageout_done;
 	long rss_base, rss_full, rss_after;	/* RssAnon, kB */
+	long anon_left;		/* kB of anon pages mapped after it, -1: unknown */
+	char diag[256];		/* what stayed resident after the pageout */
 	unsigned long arena;
 	atomic_ullong beat[TT_N];
 	atomic_int bad;
@@ -405,6 +407,72 @@ static void *t_fork(void *arg)
 	return NULL;
 }
 
+/*
+ * Which arena pages stayed after the pageout, and what they are
+ * (pagemap, kpageflags, kpagecount): the anon pages counted precisely.
+ * RssAnon is not precise before 6.2: each thread caches its own changes.
+ */
+static long t_resident(char *out, size_t size)
+{
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+	int kf = open("/proc/kpageflags", O_RDONLY);
+	int kc = open("/proc/kpagecount", O_RDONLY);
+	unsigned long present = 0, anon = 0, thp = 0, lru = 0, swapc = 0, shared = 0;
+	uint64_t first_flags = 0, first_count = 0, first_addr = 0;
+
+	for (size_t off = 0; pm >= 0 && off < ARENA; off += PAGE) {
+		uint64_t e, pfn, fl = 0, c = 0;
+
+		if (pread(pm, &e, 8, (((uintptr_t)t_arena + off) / PAGE) * 8) != 8 ||
+		    !(e >> 63))
+			continue;
+		present++;
+		pfn = e & ((1ULL << 55) - 1);
+		if (pread(kf, &fl, 8, pfn * 8) != 8 ||
+		    pread(kc, &c, 8, pfn * 8) != 8)
+			continue;
+		if (!((fl >> 12) & 1))		/* not anon: the zero page */
+			continue;
+		anon++;
+		thp += (fl >> 22) & 1;
+		lru += (fl >> 5) & 1;
+		swapc += (fl >> 13) & 1;
+		shared += c > 1;
+		if (!first_addr) {
+			first_addr = (uintptr_t)t_arena + off;
+			first_flags = fl;
+			first_count = c;
+		}
+	}
+	snprintf(out, size, "%lu present, %lu anon (thp %lu, lru %lu, swapcache %lu, "
+		 "mapped >1 %lu); first %#lx flags %#lx count %lu", present,
+		 anon, thp, lru, swapc, shared, (unsigned long)first_addr,
+		 (unsigned long)first_flags, (unsigned long)first_count);
+	if (pm < 0 || kf < 0 || kc < 0)
+		snprintf(out, size, "no pagemap or kpageflags");
+	close(pm);
+	close(kf);
+	close(kc);
+	return pm < 0 || kf < 0 || kc < 0 ? -1L : (long)(anon * (PAGE >> 10));
+}
+
+/*
+ * Split every THP first: before 6.3 (folio_mapcount() of a PTE-mapped
+ * THP is its total mapcount), MADV_PAGEOUT skips a THP that a partial
+ * munmap left PTE-mapped, 2 MiB the check would blame on a leak.  A THP
+ * with an extra reference does not split and still fails the check.
+ */
+static void split_thps(void)
+{
+	int fd = open("/sys/kernel/debug/split_huge_pages", O_WRONLY);
+
+	if (fd < 0)
+		return;
+	if (write(fd, "1", 1) != 1)
+		t_bad("split_huge_pages: %s", strerror(errno));
+	close(fd);
+}
+
 static int target_main(int bfd, uint64_t epoch)
 {
 	void *(*fn[TT_N])(void *) = { t_writer, t_writer, t_churn, t_madv, t_fork };
@@ -445,8 +513,10 @@ static int target_main(int bfd, uint64_t epoch)
 		    atomic_load(&tb->parked) == TT_N) {
 			/* The precise leak check (DEVELOPERS.md). */
 			tb->rss_full = status_kb("RssAnon");
+			split_thps();
 			madvise(t_arena, ARENA, MADV_PAGEOUT);
 			tb->rss_after = status_kb("RssAnon");
+			tb->anon_left = t_resident(tb->diag, sizeof(tb->diag));
 			atomic_store(&tb->pageout_done, 1);
 		}
 		usleep(1000);
@@ -640,7 +710,7 @@ static void *clone_worker(void *arg)
 		}
 		if (!judge(op, c != MAP_FAILED)) {
 			if (errno == ESRCH)	/* until the next target is in */
-				usleep(2000);
+				usleep(10000);
 			continue;
 		}
 		k->addr = c;
@@ -771,7 +841,7 @@ static void *splice_worker(void *arg)
 		}
 		pthread_rwlock_unlock(&tg.lock);
 		if (n[0] < 0 && errno == ESRCH)
-			usleep(2000);
+			usleep(10000);
 		/* Sometimes the pages sit in the pipe while the target churns. */
 		if (rnd(&s) % 8 == 0)
 			usleep(20000 + rnd(&s) % 80000);
@@ -1376,7 +1446,7 @@ static void slot_teardown(struct slot *sl)
 }
 
 /* The last target: paused, paged out, its RssAnon read, told to quit. */
-static void target_last(unsigned int wd_s, long *rss)
+static void target_last(unsigned int wd_s, long *rss, long *anon_left)
 {
 	struct board *b = tg.b;
 	uint64_t t0 = now_ms();
@@ -1390,6 +1460,8 @@ static void target_last(unsigned int wd_s, long *rss)
 	rss[0] = b->rss_base;
 	rss[1] = b->rss_full;
 	rss[2] = b->rss_after;
+	*anon_left = b->anon_left;
+	printf("# last target after the pageout: %s\n", b->diag);
 	atomic_store(&b->quit, 1);
 	count(&cnt[OP_T_EXIT], 1, 0);
 	target_reap(0, wd_s);
@@ -1438,7 +1510,7 @@ static void test_stress(void **state)
 	const int nw = sizeof(w) / sizeof(w[0]);
 	unsigned int secs = env_uint("VMXFER_STRESS_SECONDS", 60);
 	unsigned int wd = env_uint("VMXFER_STRESS_WATCHDOG", 30);
-	long vsz[2], rss[2], pte[2], trss[3], lost;
+	long vsz[2], rss[2], pte[2], trss[3], tleft, lost;
 	struct test_mem m0, m1;
 	pthread_rwlockattr_t ra;
 	uint64_t s = 0x1111, t0, t, next;
@@ -1491,7 +1563,7 @@ static void test_stress(void **state)
 		}
 	}
 	beat(&w[nw - 1], "last target");
-	target_last(wd, trss);
+	target_last(wd, trss, &tleft);
 	atomic_store(&wd_done, 1);
 	pthread_join(wd_thread, NULL);
 	for (int i = 0; i < NSLOTS; i++)
@@ -1514,7 +1586,10 @@ static void test_stress(void **state)
 		fail_msg("%d failure(s), the first: %s", atomic_load(&failures),
 			 fail_text);
 	/* A page with an extra reference cannot be paged out. */
-	within("last target paged out vs start", trss[2] - trss[0], 1024);
+	if (tleft >= 0)
+		within("last target's anon pages after the pageout", tleft, 1024);
+	else
+		within("last target paged out vs start", trss[2] - trss[0], 1024);
 	assert_true(trss[1] > 8 * 1024);	/* the check means something */
 	within("caller VmSize", labs(vsz[1] - vsz[0]), 1024);
 	within("caller RssAnon", rss[1] - rss[0], 512);
