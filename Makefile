@@ -11,6 +11,7 @@
 #   make bench LINE=   benchmarks in a guest (not part of check)
 #   make check-debug   the guest suite on a KASAN/lockdep/DEBUG_VM kernel
 #   make fuzz LINE= N= SEED=  the ioctl fuzzer (tests/kernel/test_fuzz) on one line
+#   make stress LINE= SECONDS=  the race stress (test_stress) for longer
 
 VERSION   := $(shell sed -n 's/.*VMXFER_MODULE_VERSION "\(.*\)"/\1/p' module/version.h)
 TOP       := $(abspath .)
@@ -28,7 +29,7 @@ CPPFLAGS  += -I$(TOP)/include/uapi -I$(TOP)/lib -DVMXFER_VERSION='"$(VERSION)"' 
 export VERSION TOP BUILD
 
 .PHONY: all userspace module module-clean clean check demo lint install uninstall \
-	dkms-install dkms-check unit kernel-tests deps help bench check-debug fuzz
+	dkms-install dkms-check unit kernel-tests deps help bench check-debug fuzz stress
 
 all: userspace
 	@if [ -e "$(KDIR)/Makefile" ]; then \
@@ -97,6 +98,14 @@ fuzz: userspace
 	tests/vm/run --kernel $(or $(LINE),6.12) --timeout $$((300 + n / 500)) \
 		--file $(BUILD)/tests/kernel/test_fuzz -- \
 		sh -c "VMXFER_FUZZ_N=$$n VMXFER_FUZZ_SEED=$(SEED) test_fuzz"
+
+# The race stress alone, longer than the suite's 60 s: one guest of LINE
+# (default 6.12) running test_stress for SECONDS (default 600).
+STRESS_SECONDS = $(or $(SECONDS),600)
+stress: deps userspace
+	@tests/vm/run --kernel $(or $(LINE),6.12) --timeout $$(($(STRESS_SECONDS) + 600)) \
+		--file $(BUILD)/tests/kernel/test_stress -- \
+		env VMXFER_STRESS_SECONDS=$(STRESS_SECONDS) test_stress
 
 # Benchmarks: ratios measured side by side in one guest boot (LINE=6.1|6.12).
 bench: bench-build
