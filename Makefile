@@ -60,7 +60,7 @@ clean:
 	rm -rf module/.tmp_versions
 
 help:
-	@sed -n '3,14p' Makefile
+	@sed -n '3,15p' Makefile
 
 # --- entry points ---------------------------------------------------------
 
