@@ -728,6 +728,36 @@ static uint32_t pick_size(struct call *c, uint32_t ver0)
 	}
 }
 
+/* Does [p, p + n) meet [start, start + len) (len may reach past the top)? */
+static int meets(uint64_t p, uint64_t n, uint64_t start, uint64_t len)
+{
+	uint64_t end = len > UINT64_MAX - start ? UINT64_MAX : start + len;
+
+	return p < end && start < p + n;
+}
+
+/*
+ * The argument struct may not lie inside a fixed destination (clone,
+ * remap) or remap's source: EINVAL (documented).
+ */
+static void struct_in_range(struct call *c)
+{
+	const struct vmxfer_clone *x = (const void *)c->buf;
+	const struct vmxfer_remap *r = (const void *)c->buf;
+	uint64_t p = (uint64_t)(uintptr_t)c->arg, n = c->size < 40 ? c->size : 40;
+
+	if (c->ptrk != P_OK && c->ptrk != P_UNALIGNED)
+		return;
+	if (c->op == F_CLONE && (x->flags & 3) && (x->flags & 3) != 3 &&
+	    meets(p, n, x->dst, (x->len + PG - 1) & ~(PG - 1)))
+		bad(c, EINVAL);
+	if (c->op == F_REMAP &&
+	    (meets(p, n, r->old_addr, r->old_len) ||
+	     ((r->flags & 3) && (r->flags & 3) != 3 &&
+	      meets(p, n, r->new_addr, r->new_len))))
+		bad(c, EINVAL);
+}
+
 static void pick_ptr(struct call *c)
 {
 	uint64_t r = rnd();
@@ -829,8 +859,10 @@ static uint64_t pick_dst(struct call *c, uint32_t flags, uint32_t fixed,
 		switch (c->dstk) {
 		case 0: bad(c, EINVAL);
 			return (uint64_t)F.arena + rn(room + 1) * PG + 1 + rn(PG - 1);
-		case 1: return 1ULL << 57;
-		case 2: return KADDR;
+		case 1: bad(c, EINVAL);	/* beyond the address space */
+			return 1ULL << 57;
+		case 2: bad(c, EINVAL);
+			return KADDR;
 		case 3: return (rn(2) ? 0x1000 : 0x10000) + rn(15) * PG;
 			/* below and above mmap_min_addr (65536) */
 		default: return (uint64_t)F.arena + rn(room + 1) * PG;
@@ -846,8 +878,10 @@ static uint64_t pick_dst(struct call *c, uint32_t flags, uint32_t fixed,
 			bad(c, EINVAL);
 		return (uint64_t)F.freezone + 1 + rn(PG - 1);
 	case 5: return 0x1000;
-	case 6: return KADDR;
-	default: return rnd() & 0x7ffffffff000ULL;
+	case 6: if (flags & noreplace)
+			bad(c, EINVAL);	/* a fixed one beyond the address space */
+		return KADDR;
+	default: return rnd() & 0x7fff00000000ULL;	/* below its top */
 	}
 }
 
@@ -1130,6 +1164,7 @@ static void gen(struct call *c)
 	c->size = pick_size(c, op_ver0[c->op]);
 	*(uint32_t *)c->buf = c->size;
 	pick_ptr(c);
+	struct_in_range(c);
 	c->sane = c->nbad == 0 ||
 		  (c->nbad == 1 && c->want == EPERM);
 	/* At least the whole struct: nothing stale is left behind it. */
