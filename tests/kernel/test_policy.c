@@ -514,13 +514,16 @@ static int minaddr_caller(void *arg)
 	CHECK(((char *)r)[0] == 0x42, 25);
 	munmap(r, PAGE);
 	if (getuid()) {
-		r = mmap((void *)PAGE, PAGE, PROT_READ, MAP_PRIVATE |
+		/* The page just below it (Debian: 65536; defconfig: 4096). */
+		void *low = (void *)((m->min - 1) & ~(PAGE - 1));
+
+		r = mmap(low, PAGE, PROT_READ, MAP_PRIVATE |
 			 MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 		CHECK(r == MAP_FAILED && errno == EPERM, 26);
 		r = vmxfer_clone(vfd2, m->t->pidfd, (void *)m->t->addr[0], PAGE,
-				 (void *)PAGE, VMXFER_CLONE_FIXED_NOREPLACE);
+				 low, VMXFER_CLONE_FIXED_NOREPLACE);
 		CHECK(r == MAP_FAILED && errno == EPERM, 27);
-		r = vmxfer_remap(vfd2, q + PAGE, PAGE, PAGE, (void *)PAGE,
+		r = vmxfer_remap(vfd2, q + PAGE, PAGE, PAGE, low,
 				 VMXFER_REMAP_FIXED_NOREPLACE);
 		CHECK(r == MAP_FAILED && errno == EPERM, 28);
 	}
