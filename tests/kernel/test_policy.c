@@ -142,14 +142,20 @@ static int in_child(int (*fn)(void *), void *arg)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* errno of a clone of @len bytes at @src of @t (0: it worked, unmapped). */
+/*
+ * errno of a clone of @len bytes at @src of @t (0: it worked, unmapped);
+ * a refusal must leave the caller's address space as it was (VmSize),
+ * else 999, which no caller expects.
+ */
 static int clone_errno(struct ptarget *t, unsigned long src, size_t len,
 		       void **out)
 {
+	long before = proc_kb(getpid(), "status", "VmSize");
 	void *p = vmxfer_clone(vfd, t->pidfd, (void *)src, len, NULL, 0);
+	int err = errno;
 
 	if (p == MAP_FAILED)
-		return errno;
+		return proc_kb(getpid(), "status", "VmSize") == before ? err : 999;
 	if (out)
 		*out = p;
 	else
