@@ -15,10 +15,20 @@ KTEST_CMOCKA_LIBS   := $(or $(shell pkg-config --libs cmocka 2>/dev/null),-lcmoc
 KTEST_CFLAGS   = -std=c11 $(CPPFLAGS) -I$(KTEST_SRC) $(KTEST_CMOCKA_CFLAGS) \
 		 $(CFLAGS) $(WARN) -pthread -MMD -MP
 
+# test_compat32: a static -m32 caller (compat ioctls, 32-bit placement,
+# compat iovecs), comparing its uapi layout with the native one, which is
+# dumped here on the host and embedded. Needs gcc-multilib (tests/deps.sh).
+KTEST_M32      := $(KTEST_DIR)/test_compat32
+KTEST_DUMP_SRC := $(TOP)/tests/unit/uapi_dump.c
+KTEST_DUMP_DEPS := $(KTEST_DUMP_SRC) $(TOP)/tests/unit/uapi_dump.h \
+		   $(TOP)/lib/uapi_layout.h $(TOP)/include/uapi/linux/vmxfer.h
+KTEST_DUMP_CFLAGS = -std=c11 -DUAPI_DUMP_MAIN -I$(TOP)/include/uapi -I$(TOP)/lib \
+		    -I$(TOP)/tests/unit $(CFLAGS) $(WARN)
+
 .PHONY: kernel-tests-build
 
-kernel-tests-build: $(KTEST_BINS)
-	@echo "kernel-tests-build: $(words $(KTEST_BINS)) test program(s) in $(KTEST_DIR)"
+kernel-tests-build: $(KTEST_BINS) $(KTEST_M32)
+	@echo "kernel-tests-build: $(words $(KTEST_BINS) $(KTEST_M32)) test program(s) in $(KTEST_DIR)"
 
 $(KTEST_DIR)/%.o: $(KTEST_SRC)/%.c $(KTEST_HDRS)
 	@mkdir -p $(@D)
@@ -27,6 +37,16 @@ $(KTEST_DIR)/%.o: $(KTEST_SRC)/%.c $(KTEST_HDRS)
 $(KTEST_DIR)/test_%: $(KTEST_DIR)/test_%.o $(KTEST_COMMON_O) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(KTEST_COMMON_O) $(LIB_A) \
 		$(KTEST_CMOCKA_LIBS)
+
+$(KTEST_DIR)/uapi_dump64.txt: $(KTEST_DUMP_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(KTEST_DUMP_CFLAGS) -o $(KTEST_DIR)/uapi_dump64 $<
+	$(KTEST_DIR)/uapi_dump64 > $@.tmp && mv $@.tmp $@
+
+$(KTEST_M32): $(KTEST_SRC)/m32/test_compat32.c $(KTEST_DIR)/uapi_dump64.txt \
+		$(KTEST_DUMP_DEPS)
+	$(CC) -m32 -static $(KTEST_DUMP_CFLAGS) -UUAPI_DUMP_MAIN \
+		-DNATIVE_DUMP='"$(KTEST_DIR)/uapi_dump64.txt"' -o $@ $< $(KTEST_DUMP_SRC)
 
 # test_policy's AppArmor profile, compiled here and loaded in the guest (the
 # guest has no apparmor_parser); empty when this host has none (tests/deps.sh
