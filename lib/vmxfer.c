@@ -131,6 +131,22 @@ VMXFER_API void *vmxfer_remap(int vfd, void *old_addr, size_t old_len,
 	return (void *)(uintptr_t)arg.new_addr;
 }
 
+VMXFER_API ssize_t vmxfer_move(int vfd, void *dst, const void *src, size_t len,
+			       unsigned int flags)
+{
+	struct vmxfer_move arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	arg.flags = flags;
+	arg.src = (uintptr_t)src;
+	arg.dst = (uintptr_t)dst;
+	arg.len = len;
+	if (vmxfer_ioctl(vfd, VMXFER_IOC_MOVE, &arg) < 0)
+		return -1;
+	return (ssize_t)arg.moved;
+}
+
 VMXFER_API ssize_t vmxfer_splice(int vfd, int pidfd, int pipe_fd,
 				 const struct iovec *iov, unsigned long nr_segs,
 				 unsigned int flags)

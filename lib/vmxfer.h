@@ -108,6 +108,23 @@ void *vmxfer_remap(int vfd, void *old_addr, size_t old_len, size_t new_len,
 		   void *new_addr, unsigned int flags);
 
 /*
+ * vmxfer_move - VMXFER_IOC_MOVE: move the caller's exclusively owned
+ * anonymous pages from [src, src + len) to [dst, dst + len) by moving
+ * page-table entries (no copy; src then reads as never touched).  Strict:
+ * nothing at dst is overwritten.  Returns the bytes moved; like write(2),
+ * a call that moved some bytes before an error returns that count, and the
+ * next call from the stopping point reports the error.  -1 on error.
+ * Errors: EOPNOTSUPP, EINVAL (flags, alignment, overlap, a mapping that is
+ *         not private anonymous, differing protections), EFAULT (a hole in
+ *         the mappings, a marker at src), EPERM (sealed), EEXIST (dst
+ *         populated), ENOENT (src hole, without
+ *         VMXFER_MOVE_ALLOW_SRC_HOLES), EBUSY (shared, KSM, pinned, or on
+ *         5.10/6.1 a page of an unrelated mapping), ENOMEM, EINTR, ENOTTY.
+ */
+ssize_t vmxfer_move(int vfd, void *dst, const void *src, size_t len,
+		    unsigned int flags);
+
+/*
  * vmxfer_splice - VMXFER_IOC_SPLICE: put the pages of process "pidfd"
  * described by iov[0 .. nr_segs) into the pipe "pipe_fd" (its write end) by
  * reference.  Returns the number of bytes placed in the pipe.

@@ -57,6 +57,7 @@
 
 #include "compat.h"
 #include "internal.h"
+#include "pgtable.h"
 
 /* Flags the new VMA does not inherit; it gets VM_SOFTDIRTY instead. */
 #define VMXFER_CLONE_DROP (VMXFER_VM_LOCKED_MASK | VMXFER_VM_UFFD_FLAGS |	\
@@ -270,62 +271,6 @@ static bool vmxfer_clone_pages_ok(struct vmxfer_clone_ctx *c,
 	       !vmxfer_mm_ever_pinned(c->src_mm);
 }
 
-/* --- page tables --------------------------------------------------------- */
-
-/*
- * The source PMD covering @addr, or NULL where no table exists; then
- * *@next is the end of the empty upper-level entry (at most @end), so a
- * sparse range is walked a table, not a PMD, at a time.  Each level's end
- * is bounded by its parent's, as in the kernel's nested walkers: a folded
- * level's *_addr_end() is its @end argument (5.10: p4d folded).
- */
-static pmd_t *vmxfer_src_pmd(struct mm_struct *mm, unsigned long addr,
-			     unsigned long end, unsigned long *next)
-{
-	pgd_t *pgd = pgd_offset(mm, addr);
-	p4d_t *p4d;
-	pud_t *pud;
-
-	*next = pgd_addr_end(addr, end);
-	if (pgd_none(*pgd) || pgd_bad(*pgd))
-		return NULL;
-	p4d = p4d_offset(pgd, addr);
-	*next = p4d_addr_end(addr, *next);
-	if (p4d_none(*p4d) || p4d_bad(*p4d))
-		return NULL;
-	pud = pud_offset(p4d, addr);
-	*next = pud_addr_end(addr, *next);
-	if (pud_none(*pud) || pud_bad(*pud))
-		return NULL;
-	return pmd_offset(pud, addr);
-}
-
-/* The destination PMD covering @addr, allocating tables down to it. */
-static pmd_t *vmxfer_dst_pmd(struct mm_struct *mm, unsigned long addr)
-{
-	pgd_t *pgd = pgd_offset(mm, addr);
-	p4d_t *p4d;
-	pud_t *pud;
-
-	if (pgd_none(*pgd) && vmxfer_p4d_alloc(mm, pgd, addr))
-		return NULL;
-	p4d = p4d_offset(pgd, addr);
-	if (p4d_none(*p4d) && static_call(vmxfer___pud_alloc)(mm, p4d, addr))
-		return NULL;
-	pud = pud_offset(p4d, addr);
-	if (pud_none(*pud) && static_call(vmxfer___pmd_alloc)(mm, pud, addr))
-		return NULL;
-	return pmd_offset(pud, addr);
-}
-
-/* A source PMD that is not (or no longer) a page table: what to do. */
-static int vmxfer_pmd_verdict(pmd_t pmd)
-{
-	if (pmd_none(pmd))
-		return 0;
-	return -EAGAIN;		/* migrating, or changed under us */
-}
-
 /* --- copy ---------------------------------------------------------------- */
 
 static int vmxfer_copy_swap_pte(struct vmxfer_clone_ctx *c, pte_t *src_pte,
@@ -433,28 +378,6 @@ static int vmxfer_check_ptes(struct vmxfer_clone_ctx *c,
 		ret = vmxfer_check_pte(c, vma, addr, ptep_get(pte));
 	pte_unmap_unlock(orig, ptl);
 	return ret;
-}
-
-/*
- * The source table's lock, taken inside the destination's, unless it is
- * the same lock: cloning from oneself, both ranges may share a table.
- */
-static void vmxfer_lock_src_ptl(spinlock_t *src, spinlock_t *dst)
-	__acquires(src)
-{
-	if (src != dst)
-		spin_lock_nested(src, SINGLE_DEPTH_NESTING);
-	else
-		__acquire(src);
-}
-
-static void vmxfer_unlock_src_ptl(spinlock_t *src, spinlock_t *dst)
-	__releases(src)
-{
-	if (src != dst)
-		spin_unlock(src);
-	else
-		__release(src);
 }
 
 /*

@@ -127,6 +127,7 @@ void unlink_anon_vmas(struct vm_area_struct *vma);
 bool may_expand_vm(struct mm_struct *mm, const vma_flags_t *vma_flags,
 		   unsigned long npages);
 int swap_retry_table_alloc(swp_entry_t entry, gfp_t gfp);
+int __anon_vma_prepare(struct vm_area_struct *vma);
 #endif
 
 /*
@@ -144,6 +145,10 @@ int swap_retry_table_alloc(swp_entry_t entry, gfp_t gfp);
  *    pagetable_move_control (mm/internal.h), declared here with the same
  *    layout.
  */
+/* move: how a moved page is found by the rmap (see compat-rmap.h). */
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+#define VMXFER_MOVE_RELINK		1
+#endif
 #if KERNEL_VERSION(6, 1, 0) <= LINUX_VERSION_CODE
 #define VMXFER_COPY_VMA_KEEP_SOURCE	1
 #define VMXFER_REMAP_UNLINK		1
@@ -175,6 +180,15 @@ unsigned long move_page_tables(struct vm_area_struct *vma,
 			       struct vm_area_struct *new_vma,
 			       unsigned long new_addr, unsigned long len,
 			       bool need_rmap_locks, bool for_stack);
+#endif
+
+/* move: mm/swap.h's swap-cache lookup (5.10 has it in linux/swap.h). */
+#if KERNEL_VERSION(7, 0, 0) <= LINUX_VERSION_CODE
+struct folio *swap_cache_get_folio(swp_entry_t entry);
+#elif KERNEL_VERSION(6, 1, 0) <= LINUX_VERSION_CODE
+struct folio *swap_cache_get_folio(swp_entry_t entry,
+				   struct vm_area_struct *vma,
+				   unsigned long addr);
 #endif
 
 #include "symbols.h"
@@ -762,17 +776,25 @@ static inline bool vmxfer_may_expand_vm(struct mm_struct *mm,
 }
 
 /* mmu_notifier_range_init() lost its vma argument in 6.3. */
+static inline void vmxfer_notifier_init_event(struct mmu_notifier_range *range,
+					      enum mmu_notifier_event event,
+					      struct vm_area_struct *vma,
+					      unsigned long start,
+					      unsigned long end)
+{
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+	mmu_notifier_range_init(range, event, 0, vma->vm_mm, start, end);
+#else
+	mmu_notifier_range_init(range, event, 0, vma, vma->vm_mm, start, end);
+#endif
+}
+
 static inline void vmxfer_notifier_init(struct mmu_notifier_range *range,
 					struct vm_area_struct *vma,
 					unsigned long start, unsigned long end)
 {
-#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
-	mmu_notifier_range_init(range, MMU_NOTIFY_PROTECTION_PAGE, 0,
-				vma->vm_mm, start, end);
-#else
-	mmu_notifier_range_init(range, MMU_NOTIFY_PROTECTION_PAGE, 0, vma,
-				vma->vm_mm, start, end);
-#endif
+	vmxfer_notifier_init_event(range, MMU_NOTIFY_PROTECTION_PAGE, vma,
+				   start, end);
 }
 
 /* The notifier calls, through static calls (the inlines call unexported code). */
@@ -985,5 +1007,7 @@ static inline void vmxfer_unacct_memory(long pages)
 	percpu_counter_add_batch(vx_vm_committed_as, -pages,
 				 vx_vm_committed_as_batch);
 }
+
+#include "compat-rmap.h"
 
 #endif /* VMXFER_COMPAT_H */

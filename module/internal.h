@@ -12,7 +12,7 @@
  * kernel line (compat.h) and all its symbols are resolved (symbols.h).
  */
 #define VMXFER_OPS_BUILT	(VMXFER_FEAT_CLONE | VMXFER_FEAT_SPLICE | \
-				 VMXFER_FEAT_REMAP)
+				 VMXFER_FEAT_REMAP | VMXFER_FEAT_MOVE)
 
 int vmxfer_copy_args(void *karg, size_t ksize, size_t ver0,
 		     const void __user *uarg, u32 *usize);
@@ -70,5 +70,6 @@ void vmxfer_roots_free(struct vmxfer_roots *r);
 long vmxfer_ioctl_clone(void __user *uarg);
 long vmxfer_ioctl_splice(void __user *uarg);
 long vmxfer_ioctl_remap(void __user *uarg);
+long vmxfer_ioctl_move(void __user *uarg);
 
 #endif /* VMXFER_INTERNAL_H */

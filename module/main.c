@@ -91,6 +91,8 @@ static long vmxfer_ioctl_op(unsigned int op, void __user *uarg)
 		return vmxfer_ioctl_splice(uarg);
 	case VMXFER_OP_REMAP:
 		return vmxfer_ioctl_remap(uarg);
+	case VMXFER_OP_MOVE:
+		return vmxfer_ioctl_move(uarg);
 	default:
 		return -EOPNOTSUPP;
 	}

@@ -90,8 +90,25 @@ DEFINE_STATIC_CALL_NULL(vmxfer_copy_vma, copy_vma);
 DEFINE_STATIC_CALL_NULL(vmxfer_move_page_tables, move_page_tables);
 DEFINE_STATIC_CALL_NULL(vmxfer_security_vm_enough_memory_mm,
 			security_vm_enough_memory_mm);
-#ifndef VMXFER_COPY_VMA_KEEP_SOURCE
+#if !defined(VMXFER_COPY_VMA_KEEP_SOURCE) || defined(VMXFER_MOVE_RELINK)
 DEFINE_STATIC_CALL_NULL(vmxfer___anon_vma_prepare, __anon_vma_prepare);
+#endif
+#ifdef VMXFER_MOVE_RELINK
+DEFINE_STATIC_CALL_NULL(vmxfer_folio_move_anon_rmap, folio_move_anon_rmap);
+DEFINE_STATIC_CALL_NULL(vmxfer_split_folio_to_list, split_folio_to_list);
+#else
+DEFINE_STATIC_CALL_NULL(vmxfer_anon_vma_clone, anon_vma_clone);
+DEFINE_STATIC_CALL_NULL(vmxfer_split_huge_page_to_list,
+			split_huge_page_to_list);
+#endif
+#if KERNEL_VERSION(6, 1, 0) <= LINUX_VERSION_CODE
+DEFINE_STATIC_CALL_NULL(vmxfer_swap_cache_get_folio, swap_cache_get_folio);
+#else
+DEFINE_STATIC_CALL_NULL(vmxfer_lookup_swap_cache, lookup_swap_cache);
+#endif
+#ifndef VMXFER_HAVE_ANON_EXCLUSIVE
+DEFINE_STATIC_CALL_NULL(vmxfer___swap_count, __swap_count);
+DEFINE_STATIC_CALL_NULL(vmxfer_try_to_free_swap, try_to_free_swap);
 #endif
 #ifdef CONFIG_SECURITY
 DEFINE_STATIC_CALL_NULL(vmxfer_security_mmap_file, security_mmap_file);
@@ -146,10 +163,30 @@ static struct vmxfer_sym vmxfer_syms[] = {
 	VMXFER_FUNC(copy_vma, VMXFER_FEAT_REMAP),
 	VMXFER_FUNC(move_page_tables, VMXFER_FEAT_REMAP),
 	VMXFER_FUNC(security_vm_enough_memory_mm, VMXFER_FEAT_REMAP),
-#ifndef VMXFER_COPY_VMA_KEEP_SOURCE
+#if !defined(VMXFER_COPY_VMA_KEEP_SOURCE) && defined(VMXFER_MOVE_RELINK)
+	VMXFER_FUNC(__anon_vma_prepare, VMXFER_FEAT_REMAP | VMXFER_FEAT_MOVE),
+#elif !defined(VMXFER_COPY_VMA_KEEP_SOURCE)
 	VMXFER_FUNC(__anon_vma_prepare, VMXFER_FEAT_REMAP),
+#elif defined(VMXFER_MOVE_RELINK)
+	VMXFER_FUNC(__anon_vma_prepare, VMXFER_FEAT_MOVE),
 #endif
-	VMXFER_FUNC(vm_normal_page, VMXFER_FEAT_CLONE),
+#ifdef VMXFER_MOVE_RELINK
+	VMXFER_FUNC(folio_move_anon_rmap, VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(split_folio_to_list, VMXFER_FEAT_MOVE),
+#else
+	VMXFER_FUNC(anon_vma_clone, VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(split_huge_page_to_list, VMXFER_FEAT_MOVE),
+#endif
+#if KERNEL_VERSION(6, 1, 0) <= LINUX_VERSION_CODE
+	VMXFER_FUNC(swap_cache_get_folio, VMXFER_FEAT_MOVE),
+#else
+	VMXFER_FUNC(lookup_swap_cache, VMXFER_FEAT_MOVE),
+#endif
+#ifndef VMXFER_HAVE_ANON_EXCLUSIVE
+	VMXFER_FUNC(__swap_count, VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(try_to_free_swap, VMXFER_FEAT_MOVE),
+#endif
+	VMXFER_FUNC(vm_normal_page, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
 #ifndef VMXFER_HAVE_ANON_EXCLUSIVE
 	VMXFER_FUNC(total_mapcount, VMXFER_FEAT_CLONE),
 #endif
@@ -161,25 +198,25 @@ static struct vmxfer_sym vmxfer_syms[] = {
 	VMXFER_FUNC(add_swap_count_continuation, VMXFER_FEAT_CLONE),
 #endif
 #ifndef __PAGETABLE_P4D_FOLDED
-	VMXFER_FUNC(__p4d_alloc, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(__p4d_alloc, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
 #endif
-	VMXFER_FUNC(__pud_alloc, VMXFER_FEAT_CLONE),
-	VMXFER_FUNC(__pmd_alloc, VMXFER_FEAT_CLONE),
-	VMXFER_FUNC(__pte_alloc, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(__pud_alloc, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(__pmd_alloc, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(__pte_alloc, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
 #ifdef VMXFER_HAVE_PTE_MAP_RW_NOLOCK
-	VMXFER_FUNC(pte_offset_map_rw_nolock, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(pte_offset_map_rw_nolock, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
 #elif defined(VMXFER_HAVE_PTE_MAP_FNS)
-	VMXFER_FUNC(pte_offset_map_nolock, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(pte_offset_map_nolock, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
 #endif
 	VMXFER_FUNC(pte_alloc_one, VMXFER_FEAT_CLONE),
 	VMXFER_FUNC(pgtable_trans_huge_deposit, VMXFER_FEAT_CLONE),
-	VMXFER_FUNC(__split_huge_pmd, VMXFER_FEAT_CLONE),
-	VMXFER_FUNC(flush_tlb_mm_range, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(__split_huge_pmd, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(flush_tlb_mm_range, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
 #ifdef CONFIG_SECRETMEM
-	VMXFER_FUNC(vma_is_secretmem, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(vma_is_secretmem, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
 #endif
-	VMXFER_FUNC(__mmu_notifier_invalidate_range_start, VMXFER_FEAT_CLONE),
-	VMXFER_FUNC(__mmu_notifier_invalidate_range_end, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(__mmu_notifier_invalidate_range_start, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(__mmu_notifier_invalidate_range_end, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
 #ifdef CONFIG_SECURITY
 	VMXFER_FUNC(security_mmap_file, VMXFER_FEAT_CLONE),
 #endif

@@ -128,8 +128,25 @@ DECLARE_STATIC_CALL(vmxfer_copy_vma, copy_vma);
 DECLARE_STATIC_CALL(vmxfer_move_page_tables, move_page_tables);
 DECLARE_STATIC_CALL(vmxfer_security_vm_enough_memory_mm,
 		    security_vm_enough_memory_mm);
-#ifndef VMXFER_COPY_VMA_KEEP_SOURCE
+#if !defined(VMXFER_COPY_VMA_KEEP_SOURCE) || defined(VMXFER_MOVE_RELINK)
 DECLARE_STATIC_CALL(vmxfer___anon_vma_prepare, __anon_vma_prepare);
+#endif
+/* move (compat-rmap.h says which line needs which) */
+#ifdef VMXFER_MOVE_RELINK
+DECLARE_STATIC_CALL(vmxfer_folio_move_anon_rmap, folio_move_anon_rmap);
+DECLARE_STATIC_CALL(vmxfer_split_folio_to_list, split_folio_to_list);
+#else
+DECLARE_STATIC_CALL(vmxfer_anon_vma_clone, anon_vma_clone);
+DECLARE_STATIC_CALL(vmxfer_split_huge_page_to_list, split_huge_page_to_list);
+#endif
+#if KERNEL_VERSION(6, 1, 0) <= LINUX_VERSION_CODE
+DECLARE_STATIC_CALL(vmxfer_swap_cache_get_folio, swap_cache_get_folio);
+#else
+DECLARE_STATIC_CALL(vmxfer_lookup_swap_cache, lookup_swap_cache);
+#endif
+#ifndef VMXFER_HAVE_ANON_EXCLUSIVE
+DECLARE_STATIC_CALL(vmxfer___swap_count, __swap_count);
+DECLARE_STATIC_CALL(vmxfer_try_to_free_swap, try_to_free_swap);
 #endif
 
 /* the caller's mapping policy (policy.c) */

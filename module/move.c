@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMXFER_IOC_MOVE: move the caller's exclusively owned anonymous pages from
+ * [src, src + len) to [dst, dst + len) by moving page-table entries, as
+ * remap_anon_pages (Andrea Arcangeli, 2013) proposed and UFFDIO_MOVE (6.8)
+ * does into userfaultfd-registered ranges.  No data is copied, read or
+ * swapped in; the source reads as never touched afterwards.
+ *
+ * Strict: a populated destination entry is -EEXIST (nothing is ever
+ * overwritten), a source hole -ENOENT unless VMXFER_MOVE_ALLOW_SRC_HOLES,
+ * a page shared with another mapping (fork, KSM) or pinned -EBUSY.
+ *
+ * Locking, outermost first:
+ *  - the caller's mmap_lock for write (excludes faults on lines without
+ *    per-VMA locks, munmap, mprotect, madvise, khugepaged, swapoff's walk
+ *    and other moves), and both VMAs write-locked (per-VMA-lock faults);
+ *  - the page's lock, then the root write lock of its anon_vma (rmap
+ *    walkers: see compat-rmap.h), taken with no page-table lock held;
+ *  - the two page-table locks, lower address first.
+ * Nothing allocates while an anon_vma lock is held (reclaim would take it
+ * for read): tables and anon_vmas are prepared with only the mmap_lock.
+ *
+ * THPs are split, PMD then folio (v1; whole-PMD moves are left for
+ * later).  Each page moves under its own locks: another thread of the
+ * caller that touches either range sees the page at one place or the
+ * other (its fault waits on the mmap_lock or the VMA lock), never lost.
+ */
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/mmap_lock.h>
+#include <linux/rmap.h>
+#include <linux/sched/signal.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+#include <linux/uaccess.h>
+
+#include "compat.h"
+#include "internal.h"
+#include "pgtable.h"
+
+/* Private anonymous only, and nothing that pins pages where they are. */
+#ifdef VM_SHADOW_STACK
+#define VMXFER_MOVE_BAD_FLAGS	(VM_SHARED | VM_HUGETLB | VM_IO | VM_PFNMAP | \
+				 VM_MIXEDMAP | VM_SHADOW_STACK)
+#else
+#define VMXFER_MOVE_BAD_FLAGS	(VM_SHARED | VM_HUGETLB | VM_IO | VM_PFNMAP | \
+				 VM_MIXEDMAP)
+#endif
+
+/* What vmxfer_move_pte() needs done, with no lock held, before a retry. */
+enum vmxfer_move_want {
+	VMXFER_WANT_NOTHING,	/* just retry (the tables changed) */
+	VMXFER_WANT_LOCK,	/* lock ->want (referenced) */
+	VMXFER_WANT_SPLIT,	/* split ->want's large folio */
+	VMXFER_WANT_WAIT,	/* an entry under migration: let it finish */
+	VMXFER_WANT_TABLE,	/* allocate the destination's page table */
+	VMXFER_WANT_ANON,	/* prepare the destination's anon_vma */
+};
+
+/* A source hole: moved as nothing with ALLOW_SRC_HOLES, else -ENOENT. */
+#define VMXFER_MOVE_HOLE	1
+
+struct vmxfer_move_ctx {
+	struct mm_struct *mm;
+	struct vm_area_struct *src_vma;
+	struct vm_area_struct *dst_vma;
+	u32 flags;
+	struct page *page;		/* locked and referenced, or NULL */
+	struct anon_vma *anon_vma;	/* its anon_vma, root write-locked */
+	struct page *want;		/* referenced, for WANT_LOCK/SPLIT */
+	enum vmxfer_move_want why;
+};
+
+/* --- locks held across retries ------------------------------------------ */
+
+static void vmxfer_move_release(struct vmxfer_move_ctx *c)
+{
+	if (c->anon_vma) {
+		vmxfer_anon_vma_unlock(c->anon_vma);
+		c->anon_vma = NULL;
+	}
+	if (c->page) {
+		unlock_page(c->page);
+		put_page(c->page);
+		c->page = NULL;
+	}
+}
+
+/*
+ * Lock @page (referenced; the reference passes to the context) and, for an
+ * anonymous page whose anon_vma the source VMA is linked to, that
+ * anon_vma's root.  The anon_vma cannot go away meanwhile: the source VMA
+ * keeps its chain while the mmap_lock is held for write.
+ */
+static int vmxfer_move_lock(struct vmxfer_move_ctx *c, struct page *page)
+{
+	struct anon_vma *anon_vma;
+
+	vmxfer_move_release(c);
+	if (vmxfer_lock_page_killable(page)) {
+		put_page(page);
+		return -EINTR;
+	}
+	c->page = page;
+	vmxfer_move_free_swap(page);
+	if (!PageAnon(page) || vmxfer_page_ksm(page))
+		return 0;
+	anon_vma = vmxfer_page_anon_vma(page);
+	if (!vmxfer_vma_links(c->src_vma, anon_vma))
+		return 0;	/* not the source's: the move says -EBUSY */
+	vmxfer_anon_vma_lock(anon_vma);
+	c->anon_vma = anon_vma;
+	return 0;
+}
+
+/*
+ * Split the large folio of @page (referenced), with no lock of ours held.
+ * The split leaves the page it is given locked and holding the caller's
+ * reference: the head, which the reference (a folio reference) is on.
+ */
+static int vmxfer_move_split(struct vmxfer_move_ctx *c, struct page *page)
+{
+	int ret;
+
+	page = compound_head(page);
+	vmxfer_move_release(c);
+	if (vmxfer_lock_page_killable(page)) {
+		put_page(page);
+		return -EINTR;
+	}
+	ret = PageCompound(page) ? vmxfer_split_page(page) : 0;
+	unlock_page(page);
+	put_page(page);
+	return ret ? -EBUSY : 0;
+}
+
+/* Do what the last try asked for; 0 to try again. */
+static int vmxfer_move_resolve(struct vmxfer_move_ctx *c, unsigned long daddr)
+{
+	struct page *want = c->want;
+	enum vmxfer_move_want why = c->why;
+	pmd_t *pmd;
+
+	c->want = NULL;
+	c->why = VMXFER_WANT_NOTHING;
+	if (fatal_signal_pending(current)) {
+		if (want)
+			put_page(want);
+		return -EINTR;
+	}
+	switch (why) {
+	case VMXFER_WANT_LOCK:
+		return vmxfer_move_lock(c, want);
+	case VMXFER_WANT_SPLIT:
+		return vmxfer_move_split(c, want);
+	case VMXFER_WANT_WAIT:
+		/* Migration holds the page lock and may need our anon_vma's. */
+		vmxfer_move_release(c);
+		schedule_timeout_killable(1);
+		return 0;
+	case VMXFER_WANT_TABLE:
+		vmxfer_move_release(c);
+		pmd = vmxfer_dst_pmd(c->mm, daddr);
+		if (!pmd)
+			return -ENOMEM;
+		if (pmd_none(*pmd) && static_call(vmxfer___pte_alloc)(c->mm, pmd))
+			return -ENOMEM;
+		return 0;
+	case VMXFER_WANT_ANON:
+		vmxfer_move_release(c);
+		return vmxfer_move_prepare_dst(c->dst_vma, c->src_vma);
+	default:
+		cond_resched();
+		return 0;
+	}
+}
+
+static int vmxfer_move_want(struct vmxfer_move_ctx *c, struct page *page,
+			    enum vmxfer_move_want why)
+{
+	if (page)
+		get_page(page);
+	c->want = page;
+	c->why = why;
+	return -EAGAIN;
+}
+
+/* --- one entry ----------------------------------------------------------- */
+
+static void vmxfer_move_flush(struct vmxfer_move_ctx *c, unsigned long addr)
+{
+	static_call(vmxfer_flush_tlb_mm_range)(c->mm, addr, addr + PAGE_SIZE,
+					       PAGE_SHIFT, false);
+}
+
+/* The page as it will be mapped at its new place. */
+static pte_t vmxfer_move_mkpte(pte_t orig)
+{
+	return pte_mksoft_dirty(pte_clear_uffd_wp(orig));
+}
+
+/*
+ * A present source entry.  The zero page just moves; an anonymous page
+ * moves once it is locked with its anon_vma (WANT_LOCK first), exclusive
+ * and unpinned.  Pins are checked again after the entry is cleared (GUP-
+ * fast rechecks the entry after pinning), and the entry is put back then.
+ */
+static int vmxfer_move_present(struct vmxfer_move_ctx *c, pte_t *src_pte,
+			       pte_t *dst_pte, unsigned long saddr,
+			       unsigned long daddr, pte_t orig)
+{
+	struct page *page;
+	int ret;
+
+	page = static_call(vmxfer_vm_normal_page)(c->src_vma, saddr, orig);
+	if (!page) {
+		if (!is_zero_pfn(pte_pfn(orig)))
+			return -EBUSY;
+		ptep_get_and_clear(c->mm, saddr, src_pte);
+		vmxfer_move_flush(c, saddr);
+		set_pte_at(c->mm, daddr, dst_pte, vmxfer_move_mkpte(orig));
+		return 0;
+	}
+	if (!PageAnon(page) || vmxfer_page_ksm(page))
+		return -EBUSY;
+	if (PageCompound(page))
+		return vmxfer_move_want(c, page, VMXFER_WANT_SPLIT);
+	if (!c->dst_vma->anon_vma)
+		return vmxfer_move_want(c, NULL, VMXFER_WANT_ANON);
+	if (c->page != page)
+		return vmxfer_move_want(c, page, VMXFER_WANT_LOCK);
+	if (!c->anon_vma || !vmxfer_page_anon_exclusive(page, false) ||
+	    vmxfer_move_maybe_pinned(page))
+		return -EBUSY;
+
+	orig = ptep_get_and_clear(c->mm, saddr, src_pte);
+	vmxfer_move_flush(c, saddr);
+	if (vmxfer_move_maybe_pinned(page)) {
+		set_pte_at(c->mm, saddr, src_pte, orig);
+		return -EBUSY;
+	}
+	ret = vmxfer_move_rmap(page, c->dst_vma, daddr);
+	if (ret) {
+		set_pte_at(c->mm, saddr, src_pte, orig);
+		return ret;
+	}
+	set_pte_at(c->mm, daddr, dst_pte, vmxfer_move_mkpte(orig));
+	return 0;
+}
+
+/*
+ * A non-present source entry: a swap entry moves without IO (its cached
+ * page, if any, locked and re-indexed first); an entry under migration is
+ * waited for; anything else (a guard or poison marker, a device entry) is
+ * -EFAULT, as the kernel's UFFDIO_MOVE says.
+ */
+static int vmxfer_move_swap(struct vmxfer_move_ctx *c, pte_t *src_pte,
+			    pte_t *dst_pte, unsigned long saddr,
+			    unsigned long daddr, pte_t orig)
+{
+	swp_entry_t entry = vmxfer_leaf_from_pte(orig);
+	struct page *page;
+	int ret;
+
+	if (vmxfer_pte_is_migration(orig))
+		return vmxfer_move_want(c, NULL, VMXFER_WANT_WAIT);
+	if (!vmxfer_pte_is_swap(orig))
+		return -EFAULT;
+	if (!vmxfer_move_swp_exclusive(orig, entry))
+		return -EBUSY;
+	/* A swap-in there adds the page to the VMA's anon_vma: it needs one. */
+	if (!c->dst_vma->anon_vma)
+		return vmxfer_move_want(c, NULL, VMXFER_WANT_ANON);
+	page = vmxfer_swapcache_page(entry);
+	if (page) {
+		/* This lookup's reference is dropped; the lock holds its own. */
+		if (PageCompound(page) || page != c->page) {
+			ret = PageCompound(page) ? -EBUSY :
+			      vmxfer_move_want(c, page, VMXFER_WANT_LOCK);
+			put_page(page);
+			return ret;
+		}
+		put_page(page);
+		if (PageAnon(page)) {
+			/* Mapped elsewhere (5.10: the count said nothing). */
+			if (!c->anon_vma || vmxfer_page_mapped(page))
+				return -EBUSY;
+			ret = vmxfer_move_rmap(page, c->dst_vma, daddr);
+			if (ret)
+				return ret;
+		}
+	}
+	pte_clear(c->mm, saddr, src_pte);
+	set_pte_at(c->mm, daddr, dst_pte,
+		   pte_swp_mksoft_dirty(pte_swp_clear_uffd_wp(orig)));
+	return 0;
+}
+
+/*
+ * The destination PMD must be a page table (or none: WANT_TABLE).  A huge
+ * or migrating one is a populated destination.
+ */
+static int vmxfer_move_dst_pmd(struct vmxfer_move_ctx *c, unsigned long daddr,
+			       pmd_t **dst_pmd)
+{
+	pmd_t pmdval;
+
+	*dst_pmd = vmxfer_dst_pmd(c->mm, daddr);
+	if (!*dst_pmd)
+		return vmxfer_move_want(c, NULL, VMXFER_WANT_TABLE);
+	pmdval = READ_ONCE(**dst_pmd);
+	if (pmd_none(pmdval))
+		return vmxfer_move_want(c, NULL, VMXFER_WANT_TABLE);
+	if (!pmd_present(pmdval) || pmd_trans_huge(pmdval))
+		return -EEXIST;
+	return 0;
+}
+
+/*
+ * Move the entry at @saddr to @daddr: 0, VMXFER_MOVE_HOLE, -EAGAIN (with
+ * ->why saying what to do first) or an error.  Allocates nothing.
+ */
+static int vmxfer_move_pte(struct vmxfer_move_ctx *c, unsigned long saddr,
+			   unsigned long daddr)
+{
+	spinlock_t *src_ptl, *dst_ptl;	/* lower address first */
+	pmd_t *src_pmd, *dst_pmd, src_pmdval, dst_pmdval;
+	pte_t *src_pte, *dst_pte, spte, dpte;
+	unsigned long next;
+	int ret;
+
+	src_pmd = vmxfer_src_pmd(c->mm, saddr, saddr + PAGE_SIZE, &next);
+	if (!src_pmd)
+		return VMXFER_MOVE_HOLE;
+	src_pmdval = READ_ONCE(*src_pmd);
+	if (pmd_none(src_pmdval))
+		return VMXFER_MOVE_HOLE;
+	if (!pmd_present(src_pmdval) || pmd_trans_huge(src_pmdval)) {
+		/* A THP (or one migrating): split its mapping, then retry. */
+		vmxfer_move_release(c);
+		vmxfer_split_huge_pmd(c->src_vma, src_pmd, saddr);
+		return vmxfer_move_want(c, NULL, VMXFER_WANT_NOTHING);
+	}
+	ret = vmxfer_move_dst_pmd(c, daddr, &dst_pmd);
+	if (ret)
+		return ret;
+	dst_pmdval = READ_ONCE(*dst_pmd);
+
+	dst_pte = vmxfer_pte_map_nolock(c->mm, dst_pmd, daddr, &dst_ptl);
+	if (!dst_pte)
+		return vmxfer_move_want(c, NULL, VMXFER_WANT_NOTHING);
+	src_pte = vmxfer_pte_map_nolock(c->mm, src_pmd, saddr, &src_ptl);
+	if (!src_pte) {
+		pte_unmap(dst_pte);
+		return vmxfer_move_want(c, NULL, VMXFER_WANT_NOTHING);
+	}
+	vmxfer_double_ptl_lock(src_ptl, dst_ptl);
+	spte = ptep_get(src_pte);
+	dpte = ptep_get(dst_pte);
+	if (!pmd_same(src_pmdval, READ_ONCE(*src_pmd)) ||
+	    !pmd_same(dst_pmdval, READ_ONCE(*dst_pmd)))
+		ret = vmxfer_move_want(c, NULL, VMXFER_WANT_NOTHING);
+	else if (!pte_none(dpte))
+		ret = -EEXIST;
+	else if (pte_none(spte))
+		ret = VMXFER_MOVE_HOLE;
+	else if (pte_present(spte))
+		ret = vmxfer_move_present(c, src_pte, dst_pte, saddr, daddr,
+					  spte);
+	else
+		ret = vmxfer_move_swap(c, src_pte, dst_pte, saddr, daddr, spte);
+	vmxfer_double_ptl_unlock(src_ptl, dst_ptl);
+	pte_unmap(src_pte);
+	pte_unmap(dst_pte);
+	return ret;
+}
+
+/* One page, retried until it moved, is a hole or cannot move. */
+static int vmxfer_move_one(struct vmxfer_move_ctx *c, unsigned long saddr,
+			   unsigned long daddr)
+{
+	struct mmu_notifier_range range;
+	int ret;
+
+	vmxfer_notifier_init_event(&range, MMU_NOTIFY_CLEAR, c->src_vma, saddr,
+				   saddr + PAGE_SIZE);
+	for (;;) {
+		vmxfer_notifier_start(&range);
+		ret = vmxfer_move_pte(c, saddr, daddr);
+		vmxfer_notifier_end(&range);
+		if (ret != -EAGAIN)
+			return ret;
+		ret = vmxfer_move_resolve(c, daddr);
+		if (ret)
+			return ret;
+	}
+}
+
+/* --- ranges and mappings ------------------------------------------------- */
+
+static int vmxfer_move_vma_ok(struct vm_area_struct *vma)
+{
+	if (!vma_is_anonymous(vma) || vma->vm_file ||
+	    (vma->vm_flags & VMXFER_MOVE_BAD_FLAGS) ||
+	    vmxfer_vma_is_secretmem(vma))
+		return -EINVAL;
+	if (vma->vm_flags & VMXFER_VM_SEALED)
+		return -EPERM;
+	return 0;
+}
+
+/*
+ * The mappings holding @saddr and @daddr, checked as a pair: -EFAULT where
+ * nothing is mapped, -EINVAL for a kind that cannot move or differing
+ * protections or locking, -EPERM for a sealed one.
+ */
+static int vmxfer_move_vmas(struct vmxfer_move_ctx *c, unsigned long saddr,
+			    unsigned long daddr)
+{
+	struct vm_area_struct *src = vmxfer_vma_lookup(c->mm, saddr);
+	struct vm_area_struct *dst = vmxfer_vma_lookup(c->mm, daddr);
+	int ret;
+
+	if (!src || !dst)
+		return -EFAULT;
+	ret = vmxfer_move_vma_ok(src) ?: vmxfer_move_vma_ok(dst);
+	if (ret)
+		return ret;
+	if (!(src->vm_flags & VM_WRITE) ||
+	    (src->vm_flags & VM_ACCESS_FLAGS) != (dst->vm_flags & VM_ACCESS_FLAGS) ||
+	    pgprot_val(src->vm_page_prot) != pgprot_val(dst->vm_page_prot) ||
+	    (src->vm_flags & VM_LOCKED) != (dst->vm_flags & VM_LOCKED))
+		return -EINVAL;
+	if (src != c->src_vma) {
+		ret = vmxfer_vma_start_write(src);
+		if (ret)
+			return ret;
+	}
+	if (dst != c->dst_vma) {
+		ret = vmxfer_vma_start_write(dst);
+		if (ret)
+			return ret;
+	}
+	c->src_vma = src;
+	c->dst_vma = dst;
+	return 0;
+}
+
+/* Move [src, src + len) to dst; the bytes moved, or an error if none. */
+static long vmxfer_move_range(struct vmxfer_move_ctx *c, unsigned long src,
+			      unsigned long dst, unsigned long len)
+{
+	unsigned long done = 0, saddr, daddr;
+	long ret = 0;
+
+	while (done < len) {
+		saddr = src + done;
+		daddr = dst + done;
+		if (saddr >= c->src_vma->vm_end || daddr >= c->dst_vma->vm_end ||
+		    saddr < c->src_vma->vm_start ||
+		    daddr < c->dst_vma->vm_start) {
+			vmxfer_move_release(c);
+			ret = vmxfer_move_vmas(c, saddr, daddr);
+			if (ret)
+				break;
+		}
+		ret = vmxfer_move_one(c, saddr, daddr);
+		if (ret == VMXFER_MOVE_HOLE)
+			ret = (c->flags & VMXFER_MOVE_ALLOW_SRC_HOLES) ? 0 : -ENOENT;
+		if (ret)
+			break;
+		done += PAGE_SIZE;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		if (!(done & (PMD_SIZE - 1)))
+			cond_resched();
+	}
+	vmxfer_move_release(c);
+	return done ? (long)done : ret;
+}
+
+static long vmxfer_move_do(struct vmxfer_move *a)
+{
+	struct vmxfer_move_ctx c = {
+		.mm = current->mm, .flags = a->flags,
+	};
+	long ret;
+
+	if (mmap_write_lock_killable(c.mm))
+		return -EINTR;
+	ret = vmxfer_move_vmas(&c, a->src, a->dst);
+	if (!ret)
+		ret = vmxfer_move_range(&c, a->src, a->dst, a->len);
+	mmap_write_unlock(c.mm);
+	return ret;
+}
+
+long vmxfer_ioctl_move(void __user *uarg)
+{
+	struct vmxfer_move a;
+	u32 usize;
+	long ret;
+
+	ret = vmxfer_copy_args(&a, sizeof(a), VMXFER_MOVE_SIZE_VER0, uarg,
+			       &usize);
+	if (ret)
+		return ret;
+	if (a.flags & ~VMXFER_MOVE_ALLOW_SRC_HOLES)
+		return -EINVAL;
+	if (!a.len || offset_in_page(a.src) || offset_in_page(a.dst) ||
+	    offset_in_page(a.len) || a.len > TASK_SIZE ||
+	    a.src > TASK_SIZE - a.len || a.dst > TASK_SIZE - a.len ||
+	    (a.src < a.dst + a.len && a.dst < a.src + a.len))
+		return -EINVAL;
+	/* The struct must stay where the caller reads it back. */
+	if (vmxfer_args_overlap(uarg, usize, sizeof(a), a.src, a.len) ||
+	    vmxfer_args_overlap(uarg, usize, sizeof(a), a.dst, a.len))
+		return -EINVAL;
+	ret = vmxfer_probe_result(uarg, usize, &a, sizeof(a));
+	if (ret)
+		return ret;
+	ret = vmxfer_move_do(&a);
+	if (ret < 0)
+		return ret;
+	a.moved = ret;
+	return vmxfer_copy_result(uarg, usize, &a, sizeof(a));
+}
