@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <linux/userfaultfd.h>
 #include <sys/syscall.h>
 
 #include "vmxfer.h"
@@ -145,6 +146,25 @@ VMXFER_API ssize_t vmxfer_move(int vfd, void *dst, const void *src, size_t len,
 	if (vmxfer_ioctl(vfd, VMXFER_IOC_MOVE, &arg) < 0)
 		return -1;
 	return (ssize_t)arg.moved;
+}
+
+VMXFER_API ssize_t vmxfer_move_uffd(int vfd, int uffd, void *dst,
+				    const void *src, size_t len,
+				    unsigned int flags)
+{
+	struct uffdio_range wake;
+	ssize_t moved = vmxfer_move(vfd, dst, src, len, flags);
+	int err = errno;
+
+	if (moved <= 0)
+		return moved;
+	/* Wake who waits on the moved part (a failure here changes nothing). */
+	wake.start = (uintptr_t)dst;
+	wake.len = (uint64_t)moved;
+	if (ioctl(uffd, UFFDIO_WAKE, &wake) < 0)
+		return -1;
+	errno = err;
+	return moved;
 }
 
 VMXFER_API ssize_t vmxfer_splice(int vfd, int pidfd, int pipe_fd,

@@ -125,6 +125,16 @@ ssize_t vmxfer_move(int vfd, void *dst, const void *src, size_t len,
 		    unsigned int flags);
 
 /*
+ * vmxfer_move_uffd - vmxfer_move(), then UFFDIO_WAKE on the userfaultfd
+ * "uffd" for the moved part of dst: for a handler serving MISSING faults
+ * with moved pages (postcopy), including on kernels without UFFDIO_MOVE.
+ * Returns what vmxfer_move() returns; -1 with the errno of UFFDIO_WAKE if
+ * the pages moved but the wake failed.
+ */
+ssize_t vmxfer_move_uffd(int vfd, int uffd, void *dst, const void *src,
+			 size_t len, unsigned int flags);
+
+/*
  * vmxfer_splice - VMXFER_IOC_SPLICE: put the pages of process "pidfd"
  * described by iov[0 .. nr_segs) into the pipe "pipe_fd" (its write end) by
  * reference.  Returns the number of bytes placed in the pipe.

@@ -20,3 +20,6 @@ demo-clone.sh
 
 say "Zero-copy process dumps"
 demo-splice.sh
+
+say "Postcopy live migration's demand paging, with move"
+demo-postcopy.sh

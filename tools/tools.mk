@@ -11,7 +11,8 @@ TOOLS_CFLAGS  = -std=c11 $(CPPFLAGS) $(KMOD_CFLAGS) $(CFLAGS) $(WARN) -MMD -MP
 
 .PHONY: tools
 
-tools: $(TOOLS_DIR)/vmxfer-ctl $(TOOLS_DIR)/vmxfer-demo-target $(TOOLS_DIR)/vmxfer-demo-clone
+tools: $(TOOLS_DIR)/vmxfer-ctl $(TOOLS_DIR)/vmxfer-demo-target $(TOOLS_DIR)/vmxfer-demo-clone \
+       $(TOOLS_DIR)/vmxfer-demo-postcopy
 
 $(TOOLS_DIR)/%.o: $(TOP)/tools/%.c
 	@mkdir -p $(@D)
@@ -30,5 +31,14 @@ $(TOOLS_DIR)/vmxfer-demo-clone: $(TOP)/tests/demo/vmxfer-demo-clone.c $(LIB_A) \
 		$(TOP)/lib/vmxfer.h $(TOP)/include/uapi/linux/vmxfer.h
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(LIB_A)
+
+# The postcopy demo (tests/demo-postcopy.sh); not installed.
+$(TOOLS_DIR)/vmxfer-demo-postcopy: $(TOP)/tests/demo/vmxfer-demo-postcopy.c \
+		$(TOP)/tests/demo/postcopy.c $(TOP)/tests/demo/postcopy.h $(LIB_A) \
+		$(TOP)/lib/vmxfer.h $(TOP)/include/uapi/linux/vmxfer.h
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) \
+		-I$(TOP)/tests/demo -o $@ $< $(TOP)/tests/demo/postcopy.c $(LIB_A) \
+		-pthread
 
 -include $(TOOLS_OBJS:.o=.d)

@@ -35,8 +35,18 @@ $(KTEST_DIR)/%.o: $(KTEST_SRC)/%.c $(KTEST_HDRS)
 	$(CC) $(KTEST_CFLAGS) -c $< -o $@
 
 $(KTEST_DIR)/test_%: $(KTEST_DIR)/test_%.o $(KTEST_COMMON_O) $(LIB_A)
-	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(KTEST_COMMON_O) $(LIB_A) \
-		$(KTEST_CMOCKA_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(KTEST_EXTRA_O) \
+		$(KTEST_COMMON_O) $(LIB_A) $(KTEST_CMOCKA_LIBS)
+
+# test_postcopy runs the postcopy engine of the demo (tests/demo/postcopy.c).
+KTEST_DEMO := $(TOP)/tests/demo
+$(KTEST_DIR)/postcopy.o: $(KTEST_DEMO)/postcopy.c $(KTEST_DEMO)/postcopy.h \
+		$(TOP)/lib/vmxfer.h
+	@mkdir -p $(@D)
+	$(CC) $(KTEST_CFLAGS) -I$(KTEST_DEMO) -c $< -o $@
+$(KTEST_DIR)/test_postcopy.o: KTEST_CFLAGS += -I$(KTEST_DEMO)
+$(KTEST_DIR)/test_postcopy: $(KTEST_DIR)/postcopy.o
+$(KTEST_DIR)/test_postcopy: KTEST_EXTRA_O = $(KTEST_DIR)/postcopy.o
 
 $(KTEST_DIR)/uapi_dump64.txt: $(KTEST_DUMP_DEPS)
 	@mkdir -p $(@D)

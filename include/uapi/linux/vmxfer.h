@@ -264,10 +264,71 @@ struct vmxfer_clone {
 
 /*
  * VMXFER_IOC_MOVE - move exclusively owned anonymous pages of the caller
- * from [src, src + len) to [dst, dst + len) by moving page-table entries.
- * Reserved; see vmxfer_info.features for availability.
+ * from [src, src + len) to [dst, dst + len) by moving page-table entries
+ * (remap_anon_pages, 2013; the kernel's UFFDIO_MOVE without its
+ * userfaultfd registration).  See vmxfer_info.features for availability.
  *
- * Errors: EOPNOTSUPP, EINVAL, ENOENT, EEXIST, EBUSY, EAGAIN, ENOMEM.
+ * in:  size, flags (VMXFER_MOVE_ALLOW_SRC_HOLES), src, dst, len (all
+ *      page-aligned, len > 0, the ranges not overlapping).
+ * out: moved, the bytes moved (holes skipped with ALLOW_SRC_HOLES count).
+ *
+ * Semantics:
+ *  - No data is copied, read or swapped in: present pages, the zero page
+ *    and swap entries (a page in the swap cache included) change place.
+ *    Afterwards src reads as never touched (zeros), dst holds the data.
+ *    Entries keep their dirty and write bits; soft-dirty is set at dst.
+ *  - Strict: a populated dst entry (a page, swap entry, marker or huge
+ *    page) is EEXIST, nothing is ever overwritten; a src hole is ENOENT
+ *    unless VMXFER_MOVE_ALLOW_SRC_HOLES.
+ *  - Only pages the caller owns exclusively move: a page shared with a
+ *    fork relative (until a write makes it exclusive again, as for
+ *    UFFDIO_MOVE), KSM, or pinned (checked again after its entry is
+ *    cleared, and then restored) is EBUSY.
+ *  - Both ranges private anonymous, in any number of mappings each; each
+ *    src page's mapping and the dst mapping it goes to need equal
+ *    protections (src writable) and equal VM_LOCKED.
+ *  - THPs are split (the PMD, then the folio) and move as small pages in
+ *    this version.
+ *  - Like write(2): the pages are moved in order; when one cannot move,
+ *    the call returns success with the count of bytes moved before it,
+ *    and a call from that point reports the error.  Nothing moved: the
+ *    error.
+ *  - Per line, how the moved page is found by the rmap: 6.12 and later
+ *    relink it to dst's own anon_vma (as UFFDIO_MOVE).  5.10 and 6.1
+ *    cannot change a page's anon_vma safely (their rmap readers do not
+ *    recheck it), so dst shares src's anon_vma: a dst mapping that was
+ *    never faulted, or that holds only pages moved there from the same
+ *    source family, works; a page whose anon_vma dst is not linked to
+ *    (dst faulted on its own) is EBUSY there.
+ *  - Under the caller's mmap_lock held for write, both mappings write-
+ *    locked: other threads faulting on either range wait and then see the
+ *    page at one place or the other.
+ *  - userfaultfd: no registration is needed.  A dst registered for
+ *    MISSING faults is filled, but a thread already waiting on its
+ *    userfaultfd there is not woken: call UFFDIO_WAKE on the moved range
+ *    (libvmxfer's vmxfer_move_uffd() does both).  Moved entries are not
+ *    write-protected for UFFD_WP.  A registered src faults MISSING again.
+ *
+ * Errors (with moved = 0; see above for partial moves):
+ *  EOPNOTSUPP  move is not available on this kernel (vmxfer_info).
+ *  EINVAL      unknown flags; src, dst or len not page-aligned, len 0,
+ *              beyond the address space; the ranges overlap; the argument
+ *              struct lies in either range; a mapping that is not private
+ *              anonymous (shared, file, hugetlb, VM_IO/PFNMAP/MIXEDMAP,
+ *              shadow stack, memfd_secret); src not writable; protections
+ *              or VM_LOCKED differ; size below VMXFER_MOVE_SIZE_VER0.
+ *  EFAULT      part of either range is not mapped; a src entry that is a
+ *              marker (guard region, poison) or a device entry; the
+ *              argument struct cannot be read or written (if it cannot be
+ *              written after the move, the move happened).
+ *  EPERM       a sealed mapping (mseal(2)).
+ *  EEXIST      a dst entry is populated.
+ *  ENOENT      a src hole, without VMXFER_MOVE_ALLOW_SRC_HOLES.
+ *  EBUSY       a src page is shared, KSM, pinned, its large folio cannot be
+ *              split, or (5.10, 6.1) its anon_vma is not dst's (above).
+ *  ENOMEM      a page table or anon_vma for dst could not be allocated.
+ *  EINTR       a fatal signal arrived while waiting for a lock.
+ *  E2BIG       size larger than known with non-zero trailing bytes.
  */
 #define VMXFER_MOVE_ALLOW_SRC_HOLES	(1U << 0)
 
