@@ -520,6 +520,166 @@ static void test_move_multi_vma(void **state)
 	unmap(dst, len);
 }
 
+
+/* The huge zero page (a read fault on a THP range): moves, allocates none. */
+static void test_move_huge_zero(void **state)
+{
+	size_t len = 2 * HPAGE;
+	char *src = anon_aligned(len, -1, 1), *dst = anon_aligned(len, -1, 1);
+	volatile char sum = 0;
+	long free0;
+
+	(void)state;
+	for (size_t off = 0; off < len; off += PAGE)
+		sum += src[off];
+	(void)sum;
+	free0 = test_meminfo("MemFree");
+	assert_int_equal(mv(dst, src, len, 0), (ssize_t)len);
+	assert_true(zeros(dst, len));
+	assert_true(zeros(src, len));
+	assert_int_equal(test_smaps_kb(dst, "Anonymous"), 0);
+	/* A page-table page or two, never 4 MiB of pages. */
+	assert_true(free0 - test_meminfo("MemFree") < 1024);
+	unmap(src, len);
+	unmap(dst, len);
+}
+
+/* KSM-merged pages are never exclusive: EBUSY, as for UFFDIO_MOVE. */
+static void test_move_ksm_busy(void **state)
+{
+	size_t len = 16 * PAGE;
+	char *src = anon(len, -1, 0), *dst = anon(len, -1, 0);
+	long shared = 0;
+
+	(void)state;
+	memset(src, 0x5a, len);	/* identical pages */
+	assert_int_equal(test_sh("echo 10000 > /sys/kernel/mm/ksm/pages_to_scan && "
+				 "echo 1 > /sys/kernel/mm/ksm/run"), 0);
+	assert_int_equal(madvise(src, len, MADV_MERGEABLE), 0);
+	for (int i = 0; i < 500 && shared < 1; i++) {
+		FILE *f = fopen("/sys/kernel/mm/ksm/pages_shared", "r");
+
+		usleep(20000);
+		assert_non_null(f);
+		assert_int_equal(fscanf(f, "%ld", &shared), 1);
+		fclose(f);
+	}
+	printf("# ksm pages_shared %ld\n", shared);
+	assert_true(shared >= 1);
+	FAILS(mv(dst, src, len, 0), EBUSY);
+	assert_int_equal(test_smaps_kb(dst, "Rss"), 0);
+	for (size_t off = 0; off < len; off++)
+		assert_int_equal((unsigned char)src[off], 0x5a);
+	assert_int_equal(test_sh("echo 2 > /sys/kernel/mm/ksm/run"), 0);
+	unmap(src, len);
+	unmap(dst, len);
+}
+
+/* VM_LOCKED must match (EINVAL otherwise); locked to locked works. */
+static void test_move_mlock(void **state)
+{
+	size_t len = 8 * PAGE;
+	char *src = anon(len, 14, 0), *dst = anon(len, -1, 0);
+
+	(void)state;
+	assert_int_equal(mlock(src, len), 0);
+	FAILS(mv(dst, src, len, 0), EINVAL);
+	assert_true(holds(src, len, 14));
+	assert_int_equal(mlock2(dst, len, MLOCK_ONFAULT), 0);
+	assert_int_equal(mv(dst, src, len, 0), (ssize_t)len);
+	assert_true(holds(dst, len, 14));
+	assert_int_equal(test_smaps_kb(dst, "Locked"), (long)(len >> 10));
+	unmap(src, len);
+	unmap(dst, len);
+}
+
+/* Sealed mappings (mseal(2), 6.10+) are not changed: EPERM. */
+static void test_move_sealed(void **state)
+{
+	size_t len = 4 * PAGE;
+	char *src = anon(len, 15, 0), *dst = anon(len, -1, 0);
+	char *other = anon(len, -1, 0);
+
+	(void)state;
+	if (!kernel_at_least(6, 10)) {
+		printf("# no mseal(2) before 6.10\n");
+		skip();
+	}
+	assert_int_equal(syscall(462 /* mseal */, src, len, 0), 0);
+	FAILS(mv(dst, src, len, 0), EPERM);
+	assert_true(holds(src, len, 15));
+	assert_int_equal(syscall(462, dst, len, 0), 0);
+	FAILS(mv(dst, other, len, 0), EPERM);
+}
+
+/*
+ * THPs moved back and forth (split each time) while other threads compact
+ * memory and page out THPs of the same mapping (PMDs under migration or
+ * split by reclaim meet the move's split).
+ */
+struct thp_racer {
+	char *base;
+	size_t len;
+	volatile int stop;
+	long rounds;
+};
+
+static void *thp_compactor(void *arg)
+{
+	struct thp_racer *r = arg;
+
+	while (!r->stop) {
+		int fd = open("/proc/sys/vm/compact_memory", O_WRONLY);
+
+		if (fd >= 0) {
+			if (write(fd, "1", 1) != 1)
+				r->rounds--;
+			close(fd);
+		}
+		memset(r->base, (int)r->rounds, r->len);	/* new THPs */
+		madvise(r->base, r->len, MADV_PAGEOUT);
+		r->rounds++;
+	}
+	return NULL;
+}
+
+static void test_move_thp_races(void **state)
+{
+	size_t len = 4 * HPAGE;
+	char *a = anon_aligned(3 * len, -1, 1), *b = a + len;
+	struct thp_racer r = { .base = a + 2 * len, .len = len };
+	pthread_t th;
+	int rounds = 40, busy = 0;
+
+	(void)state;
+	for (size_t off = 0; off < len; off += PAGE)
+		memset(a + off, (int)((off / PAGE + 21) & 0xff), PAGE);
+	assert_int_equal(pthread_create(&th, NULL, thp_compactor, &r), 0);
+	for (int i = 0; i < rounds; i++) {
+		char *from = (i & 1) ? b : a, *to = (i & 1) ? a : b;
+		size_t done = 0;
+
+		while (done < len) {
+			ssize_t n = mv(to + done, from + done, len - done, 0);
+
+			if (n < 0) {
+				assert_int_equal(errno, EBUSY);	/* split raced */
+				busy++;
+				usleep(1000);
+				continue;
+			}
+			done += (size_t)n;
+		}
+		assert_true(holds(to, len, 21));
+	}
+	r.stop = 1;
+	pthread_join(th, NULL);
+	printf("# %d THP moves of %zu MiB; %ld compaction/pageout rounds, %d EBUSY\n",
+	       rounds, len >> 20, r.rounds, busy);
+	assert_true(r.rounds > 0);
+	unmap(a, 3 * len);
+}
+
 /* --- leaks and races ------------------------------------------------------- */
 
 static void test_move_1000_cycles(void **state)
@@ -670,6 +830,11 @@ int main(void)
 		cmocka_unit_test(test_move_pinned_busy),
 		cmocka_unit_test(test_move_unrelated),
 		cmocka_unit_test(test_move_multi_vma),
+		cmocka_unit_test(test_move_huge_zero),
+		cmocka_unit_test(test_move_ksm_busy),
+		cmocka_unit_test(test_move_mlock),
+		cmocka_unit_test(test_move_sealed),
+		cmocka_unit_test(test_move_thp_races),
 		cmocka_unit_test(test_move_1000_cycles),
 		cmocka_unit_test(test_move_races),
 	};
