@@ -2,7 +2,9 @@
 # check.sh — everything vmxfer tests, as `make check` runs it:
 #   build (userspace, -Werror), host unit tests (cmocka), lint (checkpatch,
 #   sparse, IBT check), the DKMS build of each line, and the guest suite on
-#   each kernel line under QEMU.  Ends with one "N passed, N failed" line.
+#   each kernel line under QEMU, after a self-test of the QEMU runner's
+#   kernel-log check.  Ends with one "N passed, N failed, N skipped" line
+#   (skips: cmocka "# SKIP" results of the unit and guest stages).
 # Arguments: kernel lines (default: every line in tests/vm/lines).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,21 +12,23 @@ cd "$top" || exit 1
 lines=("$@")
 [ ${#lines[@]} -gt 0 ] || mapfile -t lines < <(awk '!/^#/ && NF { print $1 }' tests/vm/lines)
 
-pass=0 fail=0
+pass=0 fail=0 skip=0 stages=()
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
-# Add the counts of the last "N passed, N failed" line of $1 (a log file);
-# a stage that printed none, or exited non-zero with no failure counted,
-# is one failure.
+# Add the counts of the last "N passed, N failed[, N skipped]" line of $1
+# (a log file); a stage that printed none, or exited non-zero with no
+# failure counted, is one failure.
 tally() {
-	local file=$1 rc=$2 name=$3 p f
-	read -r p f < <(grep -E '[0-9]+ passed, [0-9]+ failed' "$file" | tail -n 1 |
-		sed -E 's/^(.*[^0-9])?([0-9]+) passed, ([0-9]+) failed.*/\2 \3/')
+	local file=$1 rc=$2 name=$3 p f s
+	read -r p f s < <(grep -E '[0-9]+ passed, [0-9]+ failed' "$file" | tail -n 1 |
+		sed -E 's/^(.*[^0-9])?([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\2 \3 \5/')
 	if [ -z "${p:-}" ]; then p=0; f=1; fi
+	s=${s:-0}
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-	echo "check: $name: $p passed, $f failed"
-	pass=$((pass + p)); fail=$((fail + f))
+	echo "check: $name: $p passed, $f failed, $s skipped"
+	stages+=("$name: $p passed, $f failed, $s skipped")
+	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
 }
 
 stage() {
@@ -59,7 +63,7 @@ unit() {
 		if sh $t; then p=$((p + 1)); else f=$((f + 1)); fi
 	done
 	[ "$s" -eq 0 ] || echo "unit: $s skipped (each says why above)"
-	echo "unit: $p passed, $f failed"
+	echo "unit: $p passed, $f failed, $s skipped"
 	[ "$f" -eq 0 ]
 }
 
@@ -67,9 +71,10 @@ stage build build
 stage unit unit
 stage lint tests/lint.sh "${lines[@]}"
 stage dkms tests/dkms-check.sh "${lines[@]}"
+stage runner tests/vm/selftest --quick "${lines[@]}"
 stage guest tests/vm/suite "${lines[@]}"
 
 echo "=== summary"
-
-echo "$pass passed, $fail failed"
+printf '%s\n' "${stages[@]}"
+echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -14,6 +14,41 @@ vm_die() { printf '%s: error: %s\n' "$VM_PROG" "$*" >&2; exit "${VM_DIE_CODE:-1}
 # hid why the sid chroot was never made).
 trap 'vm_log "error: line $LINENO: a command failed (exit $?)"' ERR
 
+# Kernel log lines that mean the kernel went wrong: tests/vm/run fails a
+# run on any (vm_klog_problems), and tests/vm/selftest plants a line for
+# every pattern in a guest's log and checks run reports each.
+# shellcheck disable=SC2034 # used by the sourcing scripts
+VM_KLOG_PATTERNS=(
+	'\bOops\b'
+	': [0-9a-f]{4} \[#[0-9]+\]'          # die(): 5.10/6.1 print "invalid opcode: 0000 [#1] SMP" without "Oops"
+	'\bBUG\b'                            # BUG: ..., kernel BUG at, BUG: KASAN:, BUG: soft lockup
+	'\bWARNING\b'
+	'Bad page'
+	'refcount_t:'
+	'list_(add|del) corruption'
+	'general protection fault'
+	'Kernel panic'
+	'KASAN'
+	'UBSAN'
+	'soft lockup'
+	'hard LOCKUP'
+	'hung task|hung_task'
+	'blocked for more than [0-9]+ seconds' # the hung-task report's first line
+	'detected stall'                      # RCU: "detected stalls on CPUs/tasks", "self-detected stall on CPU"
+	'RCU stall'
+	'Call Trace:'
+)
+
+# vm_klog_problems FILE: print FILE's lines that match VM_KLOG_PATTERNS. Our
+# own init lines and the kernel command line (panic=-1, hung_task_...=) are
+# exempt. Word-bounded where a word could be part of a harmless one: clean
+# boots print "... report a bug" and "This is not a bug." (not matched).
+vm_klog_problems() {
+	local re
+	re=$(IFS='|'; printf '%s' "${VM_KLOG_PATTERNS[*]}")
+	grep -vE '^vmxfer-init:|Command line:' "$1" | grep -E "$re" || true
+}
+
 # vm_lines: print the enabled LINE names, in table order.
 vm_lines() {
 	awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$VM_LINES"
