@@ -127,9 +127,43 @@ static const char *const state_keys[] = {
 	[VX_OP_NO_MODULE]		= "unknown",
 };
 
+/* Does release @rel (as uname -r prints it) come before major.minor? */
+static int release_before(const char *rel, int major, int minor)
+{
+	int ma = 0, mi = 0;
+
+	if (sscanf(rel, "%d.%d", &ma, &mi) != 2)
+		return 0;
+	return ma < major || (ma == major && mi < minor);
+}
+
+/*
+ * What an available operation refuses on this kernel line that it does
+ * elsewhere (the uapi header documents each case and its errno), or NULL.
+ */
+static const char *op_limits(unsigned int op, const char *rel)
+{
+	switch (op) {
+	case VMXFER_OP_CLONE:
+		if (release_before(rel, 5, 19))
+			return "limited on this kernel: swapped-out pages of a "
+			       "range related by fork cannot be cloned (EBUSY)";
+		return NULL;
+	case VMXFER_OP_MOVE:
+		if (release_before(rel, 6, 12))
+			return "limited on this kernel: a page cannot move into a "
+			       "mapping that faulted in its own pages (EBUSY; "
+			       "this kernel's rmap cannot relink it)";
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
 void vx_status_op(const struct vx_status *st, unsigned int op,
 		  struct vx_op_report *r)
 {
+	const char *limits;
 	uint64_t bit = 1ULL << op;
 	size_t used = 0;
 	unsigned int i;
@@ -146,11 +180,15 @@ void vx_status_op(const struct vx_status *st, unsigned int op,
 	r->available = !!(st->info.features & bit);
 	if (r->available) {
 		r->state = VX_OP_AVAILABLE;
+		limits = op_limits(op, st->info.kernel_release[0] ?
+				   st->info.kernel_release : st->running_release);
 		if (r->raw_status != VMXFER_OPST_AVAILABLE) {
 			r->state = VX_OP_INCONSISTENT;
 			snprintf(r->reason, sizeof(r->reason),
 				 "feature bit set but op_status is %u (module bug)",
 				 r->raw_status);
+		} else if (limits) {
+			snprintf(r->reason, sizeof(r->reason), "%s", limits);
 		}
 		goto out;
 	}

@@ -253,6 +253,30 @@ static void test_op_reports(void **state)
 				      "Input/output error)");
 }
 
+/* An available op says what it refuses on this line and not on others. */
+static void test_op_limits(void **state)
+{
+	struct vx_op_report r;
+
+	(void)state;
+	loaded();
+	st.info.features |= VMXFER_FEAT_MOVE;
+	st.info.op_status[VMXFER_OP_MOVE] = VMXFER_OPST_AVAILABLE;
+	vx_status_op(&st, VMXFER_OP_MOVE, &r);		/* 6.1 */
+	assert_true(r.available);
+	assert_string_equal(r.state_key, "available");
+	assert_non_null(strstr(r.reason, "limited on this kernel"));
+	assert_non_null(strstr(r.reason, "EBUSY"));
+	vx_status_op(&st, VMXFER_OP_CLONE, &r);		/* 6.1: none */
+	assert_string_equal(r.reason, "");
+	strcpy(st.info.kernel_release, "6.12.117+deb12-amd64");
+	vx_status_op(&st, VMXFER_OP_MOVE, &r);
+	assert_string_equal(r.reason, "");
+	strcpy(st.info.kernel_release, "5.10.0-46-amd64");
+	vx_status_op(&st, VMXFER_OP_CLONE, &r);
+	assert_non_null(strstr(r.reason, "fork"));
+}
+
 static void test_eacces(void **state)
 {
 	(void)state;
@@ -318,6 +342,7 @@ int main(void)
 		cmocka_unit_test_setup(test_loaded_json, reset),
 		cmocka_unit_test_setup(test_loaded_text, reset),
 		cmocka_unit_test_setup(test_op_reports, reset),
+		cmocka_unit_test_setup(test_op_limits, reset),
 		cmocka_unit_test_setup(test_eacces, reset),
 		cmocka_unit_test_setup(test_loaded_no_node, reset),
 		cmocka_unit_test_setup(test_abi_mismatch, reset),
