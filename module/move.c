@@ -20,8 +20,9 @@
  * Nothing allocates while an anon_vma lock is held (reclaim would take it
  * for read): tables and anon_vmas are prepared with only the mmap_lock.
  *
- * THPs are split, PMD then folio (v1; whole-PMD moves are left for
- * later).  Each page moves under its own locks: another thread of the
+ * THPs: a whole, equally aligned one moves as its PMD on 6.12 and later
+ * (vmxfer_move_huge()); otherwise, and on 5.10 and 6.1, it is split, PMD
+ * then folio.  Each page moves under its own locks: another thread of the
  * caller that touches either range sees the page at one place or the
  * other (its fault waits on the mmap_lock or the VMA lock), never lost.
  */
@@ -59,9 +60,12 @@ enum vmxfer_move_want {
 
 /* A source hole: moved as nothing with ALLOW_SRC_HOLES, else -ENOENT. */
 #define VMXFER_MOVE_HOLE	1
+/* A whole THP moved as its PMD (6.12+): PMD_SIZE bytes, not a page. */
+#define VMXFER_MOVED_PMD	2
 
 struct vmxfer_move_ctx {
 	struct mm_struct *mm;
+	unsigned long left;		/* bytes still to move, from this page */
 	struct vm_area_struct *src_vma;
 	struct vm_area_struct *dst_vma;
 	u32 flags;
@@ -317,6 +321,53 @@ static int vmxfer_move_dst_pmd(struct vmxfer_move_ctx *c, unsigned long daddr,
 }
 
 /*
+ * A whole, equally aligned anonymous THP whose PMD fits in both mappings
+ * moves as its PMD where the kernel has move_pages_huge_pmd() (6.12+, the
+ * helper of UFFDIO_MOVE, which takes the folio and anon_vma locks itself,
+ * rechecks exclusivity and pins after clearing, moves the deposited table
+ * and relinks the folio).  -ENOENT: not such a case, split it.  The huge
+ * zero page is always split (the kernel's helper mishandled it before the
+ * 2024 fix: CVE-2026-31397), as on 5.10 and 6.1, which have no helper.
+ */
+static int vmxfer_move_huge(struct vmxfer_move_ctx *c, pmd_t *src_pmd,
+			    pmd_t src_pmdval, unsigned long saddr,
+			    unsigned long daddr)
+{
+#ifdef VMXFER_MOVE_RELINK
+	spinlock_t *ptl;	/* the source PMD's; the helper releases it */
+	pmd_t *dst_pmd;
+	int ret;
+
+	if (((saddr | daddr) & ~PMD_MASK) || c->left < PMD_SIZE ||
+	    saddr + PMD_SIZE > c->src_vma->vm_end ||
+	    daddr + PMD_SIZE > c->dst_vma->vm_end ||
+	    !PageAnon(pmd_page(src_pmdval)))
+		return -ENOENT;
+	if (!c->dst_vma->anon_vma)
+		return vmxfer_move_want(c, NULL, VMXFER_WANT_ANON);
+	vmxfer_move_release(c);	/* the helper sleeps on both */
+	dst_pmd = vmxfer_dst_pmd(c->mm, daddr);
+	if (!dst_pmd)
+		return -ENOMEM;
+	if (!pmd_none(READ_ONCE(*dst_pmd)))
+		return -ENOENT;	/* page by page: EEXIST where populated */
+	ptl = pmd_lock(c->mm, src_pmd);
+	if (!pmd_same(src_pmdval, READ_ONCE(*src_pmd))) {
+		spin_unlock(ptl);
+		return vmxfer_move_want(c, NULL, VMXFER_WANT_NOTHING);
+	}
+	ret = static_call(vmxfer_move_pages_huge_pmd)(c->mm, dst_pmd, src_pmd,
+						     __pmd(0), c->dst_vma,
+						     c->src_vma, daddr, saddr);
+	if (ret == -EAGAIN || ret == -ENOENT)
+		return vmxfer_move_want(c, NULL, VMXFER_WANT_NOTHING);
+	return ret ?: VMXFER_MOVED_PMD;
+#else
+	return -ENOENT;
+#endif
+}
+
+/*
  * Move the entry at @saddr to @daddr: 0, VMXFER_MOVE_HOLE, -EAGAIN (with
  * ->why saying what to do first) or an error.  Allocates nothing.
  */
@@ -335,6 +386,11 @@ static int vmxfer_move_pte(struct vmxfer_move_ctx *c, unsigned long saddr,
 	src_pmdval = READ_ONCE(*src_pmd);
 	if (pmd_none(src_pmdval))
 		return VMXFER_MOVE_HOLE;
+	if (pmd_trans_huge(src_pmdval)) {
+		ret = vmxfer_move_huge(c, src_pmd, src_pmdval, saddr, daddr);
+		if (ret != -ENOENT)
+			return ret;
+	}
 	if (!pmd_present(src_pmdval) || pmd_trans_huge(src_pmdval)) {
 		/* A THP (or one migrating): split its mapping, then retry. */
 		vmxfer_move_release(c);
@@ -450,7 +506,7 @@ static int vmxfer_move_vmas(struct vmxfer_move_ctx *c, unsigned long saddr,
 static long vmxfer_move_range(struct vmxfer_move_ctx *c, unsigned long src,
 			      unsigned long dst, unsigned long len)
 {
-	unsigned long done = 0, saddr, daddr;
+	unsigned long done = 0, saddr, daddr, step;
 	long ret = 0;
 
 	while (done < len) {
@@ -464,12 +520,16 @@ static long vmxfer_move_range(struct vmxfer_move_ctx *c, unsigned long src,
 			if (ret)
 				break;
 		}
+		c->left = len - done;
 		ret = vmxfer_move_one(c, saddr, daddr);
 		if (ret == VMXFER_MOVE_HOLE)
 			ret = (c->flags & VMXFER_MOVE_ALLOW_SRC_HOLES) ? 0 : -ENOENT;
+		step = ret == VMXFER_MOVED_PMD ? PMD_SIZE : PAGE_SIZE;
+		if (ret == VMXFER_MOVED_PMD)
+			ret = 0;
 		if (ret)
 			break;
-		done += PAGE_SIZE;
+		done += step;
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;

@@ -94,6 +94,7 @@ DEFINE_STATIC_CALL_NULL(vmxfer_security_vm_enough_memory_mm,
 DEFINE_STATIC_CALL_NULL(vmxfer___anon_vma_prepare, __anon_vma_prepare);
 #endif
 #ifdef VMXFER_MOVE_RELINK
+DEFINE_STATIC_CALL_NULL(vmxfer_move_pages_huge_pmd, move_pages_huge_pmd);
 DEFINE_STATIC_CALL_NULL(vmxfer_folio_move_anon_rmap, folio_move_anon_rmap);
 DEFINE_STATIC_CALL_NULL(vmxfer_split_folio_to_list, split_folio_to_list);
 #else
@@ -171,6 +172,7 @@ static struct vmxfer_sym vmxfer_syms[] = {
 	VMXFER_FUNC(__anon_vma_prepare, VMXFER_FEAT_MOVE),
 #endif
 #ifdef VMXFER_MOVE_RELINK
+	VMXFER_FUNC(move_pages_huge_pmd, VMXFER_FEAT_MOVE),
 	VMXFER_FUNC(folio_move_anon_rmap, VMXFER_FEAT_MOVE),
 	VMXFER_FUNC(split_folio_to_list, VMXFER_FEAT_MOVE),
 #else

@@ -133,6 +133,7 @@ DECLARE_STATIC_CALL(vmxfer___anon_vma_prepare, __anon_vma_prepare);
 #endif
 /* move (compat-rmap.h says which line needs which) */
 #ifdef VMXFER_MOVE_RELINK
+DECLARE_STATIC_CALL(vmxfer_move_pages_huge_pmd, move_pages_huge_pmd);
 DECLARE_STATIC_CALL(vmxfer_folio_move_anon_rmap, folio_move_anon_rmap);
 DECLARE_STATIC_CALL(vmxfer_split_folio_to_list, split_folio_to_list);
 #else

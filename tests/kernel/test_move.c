@@ -170,20 +170,27 @@ static void test_move_pages(void **state)
 	unmap(dst, len);
 }
 
-/* "move-pmd": whole THPs, equally aligned (split in v1, contents kept). */
+/* "move-pmd": whole THPs, equally aligned. */
 static void test_move_thp(void **state)
 {
 	size_t len = 2 * HPAGE;
 	char *src = anon_aligned(len, 7, 1);
 	char *dst = anon_aligned(len, -1, 1);
+	uint64_t pfn0;
 
 	(void)state;
 	if (test_smaps_kb(src, "AnonHugePages") < 2048)
 		fail_msg("no THP (AnonHugePages %ld kB)",
 			 test_smaps_kb(src, "AnonHugePages"));
+	pfn0 = pfn_of(src);
 	assert_int_equal(mv(dst, src, len, 0), (ssize_t)len);
 	assert_true(holds(dst, len, 7));
 	assert_int_equal(test_smaps_kb(src, "Rss"), 0);
+	/* 6.12+: whole PMDs (the same huge page); before: split, 4 KiB each. */
+	printf("# AnonHugePages at dst %ld kB\n", test_smaps_kb(dst, "AnonHugePages"));
+	assert_int_equal(test_smaps_kb(dst, "AnonHugePages"),
+			 kernel_at_least(6, 12) ? (long)(len >> 10) : 0);
+	assert_int_equal(pfn_of(dst), pfn0);
 	assert_true(zeros(src, len));
 	unmap(src, len);
 	unmap(dst, len);
@@ -209,6 +216,29 @@ static void test_move_thp_split(void **state)
 	assert_true(holds(src, len / 4, 9));
 	assert_int_equal((unsigned char)src[len - 1],
 			 (unsigned char)((len - 1) / PAGE + 9));
+	unmap(src, len);
+	unmap(dst, len);
+}
+
+/*
+ * Half of an aligned THP to an aligned destination: exactly that half
+ * moves (the PMD path must not take the whole huge page).
+ */
+static void test_move_thp_half(void **state)
+{
+	size_t len = HPAGE;
+	char *src = anon_aligned(len, 10, 1), *dst = anon_aligned(len, -1, 1);
+
+	(void)state;
+	if (test_smaps_kb(src, "AnonHugePages") < 2048)
+		fail_msg("no THP");
+	assert_int_equal(mv(dst, src, len / 2, 0), (ssize_t)(len / 2));
+	assert_true(holds(dst, len / 2, 10));
+	assert_true(zeros(dst + len / 2, len / 2));
+	assert_true(zeros(src, len / 2));
+	for (size_t off = len / 2; off < len; off += PAGE)
+		assert_int_equal((unsigned char)src[off],
+				 (unsigned char)(off / PAGE + 10));
 	unmap(src, len);
 	unmap(dst, len);
 }
@@ -821,6 +851,7 @@ int main(void)
 		cmocka_unit_test(test_move_pages),
 		cmocka_unit_test(test_move_thp),
 		cmocka_unit_test(test_move_thp_split),
+		cmocka_unit_test(test_move_thp_half),
 		cmocka_unit_test(test_move_zeropage),
 		cmocka_unit_test(test_move_swapped),
 		cmocka_unit_test(test_move_swapcache),
