@@ -357,8 +357,8 @@ static int vmxfer_move_huge(struct vmxfer_move_ctx *c, pmd_t *src_pmd,
 		return vmxfer_move_want(c, NULL, VMXFER_WANT_NOTHING);
 	}
 	ret = static_call(vmxfer_move_pages_huge_pmd)(c->mm, dst_pmd, src_pmd,
-						     __pmd(0), c->dst_vma,
-						     c->src_vma, daddr, saddr);
+						      __pmd(0), c->dst_vma,
+						      c->src_vma, daddr, saddr);
 	if (ret == -EAGAIN || ret == -ENOENT)
 		return vmxfer_move_want(c, NULL, VMXFER_WANT_NOTHING);
 	return ret ?: VMXFER_MOVED_PMD;
