@@ -320,6 +320,23 @@ static int vmxfer_move_dst_pmd(struct vmxfer_move_ctx *c, unsigned long daddr,
 	return 0;
 }
 
+#ifdef VMXFER_MOVE_RELINK
+/* The kernel's helper, called with the source PMD lock @ptl held, drops it. */
+static int vmxfer_move_pmd_locked(struct vmxfer_move_ctx *c, spinlock_t *ptl,
+				  pmd_t *dst_pmd, pmd_t *src_pmd,
+				  unsigned long saddr, unsigned long daddr)
+	__releases(ptl)
+{
+	int ret;
+
+	ret = static_call(vmxfer_move_pages_huge_pmd)(c->mm, dst_pmd, src_pmd,
+						      __pmd(0), c->dst_vma,
+						      c->src_vma, daddr, saddr);
+	__release(ptl);
+	return ret;
+}
+#endif
+
 /*
  * A whole, equally aligned anonymous THP whose PMD fits in both mappings
  * moves as its PMD where the kernel has move_pages_huge_pmd() (6.12+, the
@@ -356,9 +373,7 @@ static int vmxfer_move_huge(struct vmxfer_move_ctx *c, pmd_t *src_pmd,
 		spin_unlock(ptl);
 		return vmxfer_move_want(c, NULL, VMXFER_WANT_NOTHING);
 	}
-	ret = static_call(vmxfer_move_pages_huge_pmd)(c->mm, dst_pmd, src_pmd,
-						      __pmd(0), c->dst_vma,
-						      c->src_vma, daddr, saddr);
+	ret = vmxfer_move_pmd_locked(c, ptl, dst_pmd, src_pmd, saddr, daddr);
 	if (ret == -EAGAIN || ret == -ENOENT)
 		return vmxfer_move_want(c, NULL, VMXFER_WANT_NOTHING);
 	return ret ?: VMXFER_MOVED_PMD;

@@ -103,8 +103,8 @@ static int zeros(const char *p, size_t len)
 	return 1;
 }
 
-/* The PFN mapped at @addr (/proc/self/pagemap; root), 0 if none. */
-static uint64_t pfn_of(const void *addr)
+/* The pagemap entry of @addr (bit 63 present, 62 swapped, 55 soft-dirty). */
+static uint64_t pagemap_of(const void *addr)
 {
 	uint64_t e = 0;
 	int fd = open("/proc/self/pagemap", O_RDONLY);
@@ -114,6 +114,14 @@ static uint64_t pfn_of(const void *addr)
 			       (off_t)((uintptr_t)addr / PAGE * sizeof(e))),
 			 (ssize_t)sizeof(e));
 	close(fd);
+	return e;
+}
+
+/* The PFN mapped at @addr (/proc/self/pagemap; root), 0 if none. */
+static uint64_t pfn_of(const void *addr)
+{
+	uint64_t e = pagemap_of(addr);
+
 	return (e >> 63) & 1 ? e & ((1ULL << 55) - 1) : 0;
 }
 
@@ -551,6 +559,29 @@ static void test_move_multi_vma(void **state)
 }
 
 
+/* Moved entries are soft-dirty at dst (present and swapped), as upstream. */
+static void test_move_soft_dirty(void **state)
+{
+	size_t len = 8 * PAGE;
+	char *src = anon(len, 16, 0), *dst = anon(len, -1, 0);
+
+	(void)state;
+	assert_int_equal(madvise(src + len / 2, len / 2, MADV_PAGEOUT), 0);
+	assert_int_equal(test_sh("echo 4 > /proc/%d/clear_refs", getpid()), 0);
+	for (size_t off = 0; off < len; off += PAGE)
+		assert_int_equal((pagemap_of(src + off) >> 55) & 1, 0);
+	assert_int_equal(mv(dst, src, len, 0), (ssize_t)len);
+	for (size_t off = 0; off < len; off += PAGE) {
+		uint64_t e = pagemap_of(dst + off);
+
+		assert_int_equal((e >> 55) & 1, 1);
+		assert_int_equal((e >> 62) & 1, off >= len / 2);	/* swapped */
+	}
+	assert_true(holds(dst, len, 16));
+	unmap(src, len);
+	unmap(dst, len);
+}
+
 /* The huge zero page (a read fault on a THP range): moves, allocates none. */
 static void test_move_huge_zero(void **state)
 {
@@ -861,6 +892,7 @@ int main(void)
 		cmocka_unit_test(test_move_pinned_busy),
 		cmocka_unit_test(test_move_unrelated),
 		cmocka_unit_test(test_move_multi_vma),
+		cmocka_unit_test(test_move_soft_dirty),
 		cmocka_unit_test(test_move_huge_zero),
 		cmocka_unit_test(test_move_ksm_busy),
 		cmocka_unit_test(test_move_mlock),
