@@ -824,6 +824,81 @@ static void *race_forker(void *arg)
 	return NULL;
 }
 
+/*
+ * Moves back and forth while another thread mprotects and munmaps/remaps
+ * the last pages of both ranges (VMAs split and merge under the walk).
+ * Those pages may fail (EINVAL, EFAULT) or lose their data to the munmap;
+ * every other page must arrive intact, and the kernel stay quiet.
+ */
+struct vma_racer {
+	char *a, *b;		/* the two ranges' chaos pages */
+	size_t len;
+	volatile int stop;
+	long rounds;
+};
+
+static void *vma_chaos(void *arg)
+{
+	struct vma_racer *r = arg;
+
+	while (!r->stop) {
+		char *p = (r->rounds & 1) ? r->a : r->b;
+
+		mprotect(p, r->len, PROT_READ);
+		mprotect(p, r->len, PROT_READ | PROT_WRITE);
+		munmap(p + PAGE, PAGE);
+		mmap(p + PAGE, PAGE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		r->rounds++;
+	}
+	return NULL;
+}
+
+static void test_move_vma_races(void **state)
+{
+	size_t len = 64 * PAGE, chaos = 4 * PAGE, keep = len - chaos;
+	char *a = anon(2 * len, -1, 0), *b = a + len;
+	struct vma_racer r = { .a = a + keep, .b = b + keep, .len = chaos };
+	int rounds = 200, refused = 0;
+	pthread_t th;
+
+	(void)state;
+	for (size_t off = 0; off < len; off += PAGE)
+		memset(a + off, (int)((off / PAGE + 23) & 0xff), PAGE);
+	assert_int_equal(pthread_create(&th, NULL, vma_chaos, &r), 0);
+	for (int i = 0; i < rounds; i++) {
+		char *from = (i & 1) ? b : a, *to = (i & 1) ? a : b;
+
+		for (size_t done = 0; done < len;) {
+			ssize_t n = mv(to + done, from + done, len - done,
+				       VMXFER_MOVE_ALLOW_SRC_HOLES);
+
+			if (n > 0) {
+				done += (size_t)n;
+				continue;
+			}
+			/* Only a chaos page may refuse, and only so. */
+			if (done < keep)
+				fail_msg("page %zu of round %d refused: %s", done / PAGE,
+					 i, strerror(errno));
+			assert_true(errno == EINVAL || errno == EFAULT ||
+				    errno == EEXIST);
+			refused++;
+			done += PAGE;
+		}
+		assert_true(holds(to, keep, 23));
+		/* Nothing left behind (not read: that would map zero pages). */
+		for (size_t off = 0; off < keep; off += PAGE)
+			assert_int_equal(pagemap_of(from + off) >> 62, 0);
+	}
+	r.stop = 1;
+	pthread_join(th, NULL);
+	printf("# %d moves, %ld mprotect/munmap rounds, %d chaos pages refused\n",
+	       rounds, r.rounds, refused);
+	assert_true(r.rounds > 0);
+	unmap(a, 2 * len);
+}
+
 static void test_move_races(void **state)
 {
 	size_t mlen = 64 * PAGE, total = 4 * mlen;
@@ -900,6 +975,7 @@ int main(void)
 		cmocka_unit_test(test_move_thp_races),
 		cmocka_unit_test(test_move_1000_cycles),
 		cmocka_unit_test(test_move_races),
+		cmocka_unit_test(test_move_vma_races),
 	};
 
 	test_filter_from_env();
