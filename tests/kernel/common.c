@@ -920,6 +920,15 @@ void test_snap_end(struct test_snap *s)
 	s->n = 0;
 }
 
+void test_snap_of(struct test_snap *s, pid_t target, const void *addr,
+		  size_t len)
+{
+	test_snap_begin(s, target);
+	if (len)
+		test_snap_range(s, target, addr, len);
+	test_snap_take(s);
+}
+
 int test_pipe_bytes(int fd)
 {
 	int n = -1;

@@ -201,6 +201,9 @@ void test_snap_range(struct test_snap *s, pid_t pid, const void *addr,
 void test_snap_take(struct test_snap *s);
 void test_snap_same(struct test_snap *s, const char *what);
 void test_snap_end(struct test_snap *s);
+/* begin, one range of @target (@len 0: none), take. */
+void test_snap_of(struct test_snap *s, pid_t target, const void *addr,
+		  size_t len);
 
 /* Bytes queued in a pipe (FIONREAD); a refused splice must leave 0. */
 int test_pipe_bytes(int fd);
