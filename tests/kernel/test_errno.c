@@ -577,6 +577,55 @@ static void test_clone_einval_kinds(void **state)
 	close(self);
 }
 
+/* --- clone: a shared writable mapping of a swap device (ETXTBSY) --------- */
+
+/*
+ * The guest swaps to /dev/zram0.  With swap off, the caller maps it
+ * shared and writable; swap back on, a clone of that mapping is one mmap(2)
+ * would refuse now (ETXTBSY), and nothing changed.  A read-only shared
+ * mapping of it clones.
+ */
+static void test_clone_etxtbsy_swap(void **state)
+{
+	struct test_snap s;
+	char *w, *r, *c;
+	int fd, self = vmxfer_pidfd_open(getpid());
+
+	(void)state;
+	assert_true(self >= 0);
+	assert_int_equal(test_sh("swapoff /dev/zram0"), 0);
+	fd = open("/dev/zram0", O_RDWR);
+	assert_true(fd >= 0);
+	w = mmap(NULL, NP * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	r = mmap(NULL, NP * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (test_sh("swapon /dev/zram0"))
+		fail_msg("swapon /dev/zram0 failed: the guest has no swap now");
+	assert_ptr_not_equal(w, MAP_FAILED);
+	assert_ptr_not_equal(r, MAP_FAILED);
+	/* What mmap(2) says now, which clone must say too. */
+	fd = open("/dev/zram0", O_RDWR);
+	assert_true(fd >= 0);
+	assert_ptr_equal(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			      fd, 0), MAP_FAILED);
+	assert_int_equal(errno, ETXTBSY);
+	close(fd);
+	test_snap_of(&s, 0, r, NP * PAGE);
+	errno = 0;
+	assert_ptr_equal(vmxfer_clone(vfd, self, w, NP * PAGE, NULL, 0),
+			 MAP_FAILED);
+	assert_int_equal(errno, ETXTBSY);
+	test_snap_same(&s, "clone of a writable mapping of a swap device");
+	test_snap_end(&s);
+	c = vmxfer_clone(vfd, self, r, NP * PAGE, NULL, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	assert_int_equal(memcmp(c, r, NP * PAGE), 0);
+	munmap(c, NP * PAGE);
+	munmap(w, NP * PAGE);
+	munmap(r, NP * PAGE);
+	close(self);
+}
+
 /* --- clone: a KSM page (EBUSY) ------------------------------------------ */
 
 #define KSM "/sys/kernel/mm/ksm/"
@@ -904,6 +953,7 @@ int main(void)
 		cmocka_unit_test(test_e2big),
 		cmocka_unit_test(test_efault_struct),
 		cmocka_unit_test(test_clone_einval_kinds),
+		cmocka_unit_test(test_clone_etxtbsy_swap),
 		cmocka_unit_test(test_clone_ebusy_ksm),
 		cmocka_unit_test(test_remap_einval_kinds),
 		cmocka_unit_test(test_remap_einval_sealed),
