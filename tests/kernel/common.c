@@ -816,14 +816,27 @@ static void snap_copy(const struct test_snap_range *r, unsigned char *to)
 			 r->len, strerror(errno));
 }
 
+/*
+ * The buffers are mapped, not malloc()ed: large frees raise glibc's mmap
+ * threshold, and later allocations would then grow the heap (a THP that a
+ * forked target inherits and counts in its RssAnon).
+ */
+static void *snap_alloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_ptr_not_equal(p, MAP_FAILED);
+	return p;
+}
+
 void test_snap_begin(struct test_snap *s, pid_t target)
 {
 	memset(s, 0, sizeof(*s));
 	s->target = target;
-	s->maps = malloc(SNAP_MAPS_MAX);
-	s->tmaps = malloc(SNAP_MAPS_MAX);
-	s->buf = malloc(SNAP_MAPS_MAX);
-	assert_true(s->maps && s->tmaps && s->buf);
+	s->maps = snap_alloc(SNAP_MAPS_MAX);
+	s->tmaps = snap_alloc(SNAP_MAPS_MAX);
+	s->buf = snap_alloc(SNAP_MAPS_MAX);
 }
 
 void test_snap_range(struct test_snap *s, pid_t pid, const void *addr,
@@ -835,9 +848,8 @@ void test_snap_range(struct test_snap *s, pid_t pid, const void *addr,
 	r->pid = pid;
 	r->addr = addr;
 	r->len = len;
-	r->copy = malloc(len);
-	r->now = malloc(len);
-	assert_true(r->copy && r->now);
+	r->copy = snap_alloc(len);
+	r->now = snap_alloc(len);
 	s->n++;
 }
 
@@ -911,12 +923,12 @@ void test_snap_same(struct test_snap *s, const char *what)
 void test_snap_end(struct test_snap *s)
 {
 	for (int i = 0; i < s->n; i++) {
-		free(s->r[i].copy);
-		free(s->r[i].now);
+		munmap(s->r[i].copy, s->r[i].len);
+		munmap(s->r[i].now, s->r[i].len);
 	}
-	free(s->maps);
-	free(s->tmaps);
-	free(s->buf);
+	munmap(s->maps, SNAP_MAPS_MAX);
+	munmap(s->tmaps, SNAP_MAPS_MAX);
+	munmap(s->buf, SNAP_MAPS_MAX);
 	s->n = 0;
 }
 
