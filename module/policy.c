@@ -182,7 +182,8 @@ static int vmxfer_policy_file(struct file *file, vm_flags_t flags,
 	if (flags & VM_MAYSHARE) {
 		if ((flags & VM_WRITE) && !(file->f_mode & FMODE_WRITE))
 			return -EACCES;
-		if ((flags & VM_WRITE) && IS_SWAPFILE(inode))
+		/* As do_mmap(): a swap partition's flag is on the bdev's inode. */
+		if ((flags & VM_WRITE) && IS_SWAPFILE(file->f_mapping->host))
 			return -ETXTBSY;
 		if (IS_APPEND(inode) && (file->f_mode & FMODE_WRITE))
 			return -EACCES;

@@ -58,7 +58,7 @@ unit() {
 		fi
 	done
 	for t in "tests/unit/check-exports.sh build/lib/libvmxfer.so.1" \
-		 tests/unit/check-install.sh; do
+		 tests/unit/check-install.sh tests/unit/check-errno-table.sh; do
 		# shellcheck disable=SC2086 # a script and its argument
 		if sh $t; then p=$((p + 1)); else f=$((f + 1)); fi
 	done

@@ -17,6 +17,7 @@
 #include <linux/userfaultfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include "common.h"
 
@@ -769,4 +770,206 @@ long test_smaps_kb(void *addr, const char *key)
 	}
 	fclose(f);
 	return val;
+}
+
+/* --- "nothing changed" --------------------------------------------------- */
+
+#define SNAP_MAPS_MAX	(1UL << 20)
+
+/* Read a whole /proc file into @buf (at most SNAP_MAPS_MAX - 1 bytes). */
+static size_t snap_read(const char *path, char *buf)
+{
+	size_t got = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		fail_msg("%s: %s", path, strerror(errno));
+	while ((n = read(fd, buf + got, SNAP_MAPS_MAX - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	if (got >= SNAP_MAPS_MAX - 1)
+		fail_msg("%s: larger than %lu bytes", path, SNAP_MAPS_MAX);
+	buf[got] = 0;
+	return got;
+}
+
+static long snap_vmsize(char *buf)
+{
+	char *p;
+
+	snap_read("/proc/self/status", buf);
+	p = strstr(buf, "\nVmSize:");
+	return p ? strtol(p + 8, NULL, 10) : -1;
+}
+
+static void snap_copy(const struct test_snap_range *r, unsigned char *to)
+{
+	struct iovec l = { to, r->len }, rem = { (void *)r->addr, r->len };
+
+	if (!r->pid) {
+		memcpy(to, r->addr, r->len);
+		return;
+	}
+	if (process_vm_readv(r->pid, &l, 1, &rem, 1, 0) != (ssize_t)r->len)
+		fail_msg("process_vm_readv(%d, %p, %zu): %s", r->pid, r->addr,
+			 r->len, strerror(errno));
+}
+
+/*
+ * The buffers are mapped, not malloc()ed: large frees raise glibc's mmap
+ * threshold, and later allocations would then grow the heap (a THP that a
+ * forked target inherits and counts in its RssAnon).
+ */
+static void *snap_alloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_ptr_not_equal(p, MAP_FAILED);
+	return p;
+}
+
+void test_snap_begin(struct test_snap *s, pid_t target)
+{
+	memset(s, 0, sizeof(*s));
+	s->target = target;
+	s->maps = snap_alloc(SNAP_MAPS_MAX);
+	s->tmaps = snap_alloc(SNAP_MAPS_MAX);
+	s->buf = snap_alloc(SNAP_MAPS_MAX);
+}
+
+void test_snap_range(struct test_snap *s, pid_t pid, const void *addr,
+		     size_t len)
+{
+	struct test_snap_range *r = &s->r[s->n];
+
+	assert_true(s->n < TEST_SNAP_RANGES);
+	r->pid = pid;
+	r->addr = addr;
+	r->len = len;
+	r->copy = snap_alloc(len);
+	r->now = snap_alloc(len);
+	s->n++;
+}
+
+void test_snap_take(struct test_snap *s)
+{
+	char path[64];
+
+	for (int i = 0; i < s->n; i++)
+		snap_copy(&s->r[i], s->r[i].copy);
+	if (s->target) {
+		snprintf(path, sizeof(path), "/proc/%d/maps", s->target);
+		s->tmaps_len = snap_read(path, s->tmaps);
+	}
+	s->vmsize = snap_vmsize(s->buf);
+	s->maps_len = snap_read("/proc/self/maps", s->maps);
+}
+
+/* Fail with the first line where @was and @now differ. */
+static void snap_diff(const char *what, const char *file, const char *was,
+		      const char *now)
+{
+	const char *a = was, *b = now;
+	int la, lb;
+
+	while (*a && *a == *b) {
+		if (*a == '\n') {
+			was = a + 1;
+			now = b + 1;
+		}
+		a++;
+		b++;
+	}
+	la = (int)strcspn(was, "\n");
+	lb = (int)strcspn(now, "\n");
+	fail_msg("%s changed %s: was \"%.*s\", now \"%.*s\"", what, file, la,
+		 was, lb, now);
+}
+
+void test_snap_same(struct test_snap *s, const char *what)
+{
+	char path[64];
+	long vm;
+	size_t n;
+
+	n = snap_read("/proc/self/maps", s->buf);
+	if (n != s->maps_len || memcmp(s->buf, s->maps, n))
+		snap_diff(what, "the caller's maps", s->maps, s->buf);
+	vm = snap_vmsize(s->buf);
+	if (vm != s->vmsize)
+		fail_msg("%s changed the caller's VmSize: %ld kB -> %ld kB",
+			 what, s->vmsize, vm);
+	if (s->target) {
+		snprintf(path, sizeof(path), "/proc/%d/maps", s->target);
+		n = snap_read(path, s->buf);
+		if (n != s->tmaps_len || memcmp(s->buf, s->tmaps, n))
+			snap_diff(what, "the target's maps", s->tmaps, s->buf);
+	}
+	for (int i = 0; i < s->n; i++) {
+		struct test_snap_range *r = &s->r[i];
+
+		snap_copy(r, r->now);
+		for (size_t off = 0; off < r->len; off++)
+			if (r->now[off] != r->copy[off])
+				fail_msg("%s changed %s's byte at %p: %#x -> %#x",
+					 what, r->pid ? "a process" : "the caller",
+					 (const char *)r->addr + off, r->copy[off],
+					 r->now[off]);
+	}
+}
+
+void test_snap_end(struct test_snap *s)
+{
+	for (int i = 0; i < s->n; i++) {
+		munmap(s->r[i].copy, s->r[i].len);
+		munmap(s->r[i].now, s->r[i].len);
+	}
+	munmap(s->maps, SNAP_MAPS_MAX);
+	munmap(s->tmaps, SNAP_MAPS_MAX);
+	munmap(s->buf, SNAP_MAPS_MAX);
+	s->n = 0;
+}
+
+void test_snap_of(struct test_snap *s, pid_t target, const void *addr,
+		  size_t len)
+{
+	test_snap_begin(s, target);
+	if (len)
+		test_snap_range(s, target, addr, len);
+	test_snap_take(s);
+}
+
+int test_pipe_bytes(int fd)
+{
+	int n = -1;
+
+	assert_int_equal(ioctl(fd, FIONREAD, &n), 0);
+	return n;
+}
+
+/* --- kernel lines ---------------------------------------------------------- */
+
+int test_kernel_line(void)
+{
+	struct utsname u;
+	int maj = 0, min = 0;
+
+	assert_int_equal(uname(&u), 0);
+	assert_int_equal(sscanf(u.release, "%d.%d", &maj, &min), 2);
+	return maj * 100 + min;
+}
+
+void test_absent_on_line(int since, const char *what)
+{
+	int line = test_kernel_line();
+
+	if (line < since) {
+		printf("# %s: absent before %d.%d, this is %d.%d: skipped\n",
+		       what, since / 100, since % 100, line / 100, line % 100);
+		skip();
+	}
+	fail_msg("%s: absent on %d.%d, which has it (since %d.%d)", what,
+		 line / 100, line % 100, since / 100, since % 100);
 }

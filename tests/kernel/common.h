@@ -167,4 +167,55 @@ long proc_kb(pid_t pid, const char *file, const char *key);
 /* A field (kB) of the caller's smaps entry for the VMA starting at @addr, or -1. */
 long test_smaps_kb(void *addr, const char *key);
 
+/*
+ * "Nothing changed": the uapi promises that a refused clone or remap
+ * changes neither process's mappings or data, and a refused splice puts
+ * nothing in the pipe.  A snapshot holds the caller's /proc/self/maps
+ * text and VmSize, the target's /proc/PID/maps (when @target is not 0),
+ * and copies of up to TEST_SNAP_RANGES ranges (the caller's own, or a
+ * process's read with process_vm_readv).  Every buffer is allocated by
+ * test_snap_begin()/test_snap_range(), before test_snap_take(), and the
+ * files are read with read(2): checking allocates nothing, so it cannot
+ * change the maps it compares.  test_snap_same() may be called after
+ * each of several refused calls; it fails the test naming @what and the
+ * first difference.
+ */
+#define TEST_SNAP_RANGES	4
+struct test_snap_range {
+	pid_t pid;		/* 0: the caller */
+	const void *addr;
+	size_t len;
+	unsigned char *copy, *now;
+};
+struct test_snap {
+	pid_t target;
+	char *maps, *tmaps, *buf;	/* taken, taken (target), scratch */
+	size_t maps_len, tmaps_len;
+	long vmsize;
+	int n;
+	struct test_snap_range r[TEST_SNAP_RANGES];
+};
+void test_snap_begin(struct test_snap *s, pid_t target);
+void test_snap_range(struct test_snap *s, pid_t pid, const void *addr,
+		     size_t len);
+void test_snap_take(struct test_snap *s);
+void test_snap_same(struct test_snap *s, const char *what);
+void test_snap_end(struct test_snap *s);
+/* begin, one range of @target (@len 0: none), take. */
+void test_snap_of(struct test_snap *s, pid_t target, const void *addr,
+		  size_t len);
+
+/* Bytes queued in a pipe (FIONREAD); a refused splice must leave 0. */
+int test_pipe_bytes(int fd);
+
+/*
+ * The running kernel's major * 100 + minor (uname -r), e.g. 612.
+ * test_absent_on_line(): a feature (@what) the test needs is absent.  Skip
+ * (saying why) on a kernel line older than @since (major * 100 + minor)
+ * -- the only place it is known to be missing --, fail the test otherwise:
+ * a skip must never hide a regression on a line that has the feature.
+ */
+int test_kernel_line(void);
+void test_absent_on_line(int since, const char *what);
+
 #endif

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include "common.h"
 
@@ -176,6 +178,82 @@ static void test_missing_symbol(void **state)
 	test_reload(NULL);
 }
 
+/*
+ * An operation whose symbol is hidden is refused when called, not only
+ * reported: vm_area_dup (clone only) and get_pipe_info (splice only)
+ * hidden, clone and splice fail with EOPNOTSUPP on arguments that work
+ * with the full module, and change nothing (no mapping, empty pipe);
+ * remap, which needs neither, still works.  The feature bits and
+ * op_status say the same.
+ */
+static void test_hidden_ops_refused(void **state)
+{
+	struct vmxfer_info info;
+	struct test_snap s;
+	struct target t;
+	struct iovec iov;
+	int fd, p[2];
+	char *src, *c, *r;
+
+	(void)state;
+	target_start(&t, 4 * 4096, 0);
+	assert_int_equal(pipe(p), 0);
+	iov.iov_base = t.base;
+	iov.iov_len = 4 * 4096;
+	src = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_ptr_not_equal(src, MAP_FAILED);
+	memset(src, 'r', 4096);
+
+	test_reload("hide_symbols=vm_area_dup,get_pipe_info");
+	fd = test_open();
+	assert_int_equal(vmxfer_info(fd, &info), 0);
+	assert_false(info.features & (VMXFER_FEAT_CLONE | VMXFER_FEAT_SPLICE));
+	assert_int_equal(info.op_status[VMXFER_OP_CLONE],
+			 VMXFER_OPST_MISSING_SYMBOL);
+	assert_int_equal(info.op_status[VMXFER_OP_SPLICE],
+			 VMXFER_OPST_MISSING_SYMBOL);
+	assert_true(info.features & VMXFER_FEAT_REMAP);
+
+	test_snap_begin(&s, t.pid);
+	test_snap_range(&s, t.pid, t.base, 4 * 4096);
+	test_snap_take(&s);
+	errno = 0;
+	assert_ptr_equal(vmxfer_clone(fd, t.pidfd, t.base, 4 * 4096, NULL, 0),
+			 MAP_FAILED);
+	assert_int_equal(errno, EOPNOTSUPP);
+	errno = 0;
+	assert_ptr_equal(vmxfer_clone(fd, t.pidfd, t.base, 4 * 4096, src,
+				      VMXFER_CLONE_FIXED), MAP_FAILED);
+	assert_int_equal(errno, EOPNOTSUPP);
+	test_snap_same(&s, "clone with vm_area_dup hidden");
+	errno = 0;
+	assert_int_equal(vmxfer_splice(fd, t.pidfd, p[1], &iov, 1, 0), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
+	assert_int_equal(test_pipe_bytes(p[0]), 0);
+	test_snap_end(&s);
+	assert_int_equal(src[0], 'r');
+	r = vmxfer_remap(fd, src, 4096, 4096, NULL, 0);
+	assert_ptr_not_equal(r, MAP_FAILED);
+	assert_int_equal(r[0], 'r');
+	munmap(r, 4096);
+	close(fd);
+
+	/* The same calls with the full module. */
+	test_reload(NULL);
+	fd = test_open();
+	c = vmxfer_clone(fd, t.pidfd, t.base, 4 * 4096, NULL, 0);
+	assert_ptr_not_equal(c, MAP_FAILED);
+	assert_int_equal((unsigned char)c[5], tgt_pattern(5));
+	munmap(c, 4 * 4096);
+	assert_int_equal(vmxfer_splice(fd, t.pidfd, p[1], &iov, 1, 0), 4 * 4096);
+	close(fd);
+	munmap(src, 4096);
+	close(p[0]);
+	close(p[1]);
+	target_stop(&t);
+}
+
 /* Unknown names in hide_symbols are ignored; nothing else goes missing. */
 static void test_hide_unknown(void **state)
 {
@@ -204,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_ctl_load_unload),
 		cmocka_unit_test(test_ctl_load_not_built),
 		cmocka_unit_test(test_missing_symbol),
+		cmocka_unit_test(test_hidden_ops_refused),
 		cmocka_unit_test(test_hide_unknown),
 	};
 

@@ -297,13 +297,18 @@ static void test_swapped(void **state)
 static void test_errors(void **state)
 {
 	size_t len = 4 * PAGE;
-	char *src = anon(len + PAGE, 'a'), *other = anon(len, 'o');
-	char *h = hole(len);	/* last: no mmap after it may reuse it */
+	char *src = anon(len + PAGE, 'a'), *other = anon(len, 'o'), *h;
 	struct vmxfer_remap big;
 	unsigned int both = VMXFER_REMAP_FIXED | VMXFER_REMAP_FIXED_NOREPLACE;
+	struct test_snap s;
 
 	(void)state;
+	test_snap_begin(&s, 0);		/* allocates: before the hole */
+	test_snap_range(&s, 0, src, len);
+	test_snap_range(&s, 0, other, len);
+	h = hole(len);	/* last: no mmap after it may reuse it */
 	assert_int_equal(munmap(src + len, PAGE), 0);	/* a hole after src */
+	test_snap_take(&s);
 	FAILS(remap(src, len, len, NULL, 0x4), EINVAL);
 	FAILS(remap(src, len, len, h, both), EINVAL);
 	FAILS(remap(src + 1, len, len, NULL, 0), EINVAL);
@@ -323,9 +328,10 @@ static void test_errors(void **state)
 	FAILS(remap(src, 2 * len, 2 * len, NULL, 0), EFAULT);
 	/* occupied, NOREPLACE */
 	FAILS(remap(src, len, len, other, VMXFER_REMAP_FIXED_NOREPLACE), EEXIST);
-	/* Nothing moved by any of these. */
+	/* Nothing moved by any of these; no mapping came or went. */
 	assert_true(all(src, len, 'a'));
 	assert_true(all(other, len, 'o'));
+	test_snap_same(&s, "refused remap arguments");
 
 	/* Struct rules: size below VER0, non-zero tail past the struct. */
 	memset(&big, 0, sizeof(big));
@@ -335,6 +341,8 @@ static void test_errors(void **state)
 	assert_int_equal(ioctl(vfd, VMXFER_IOC_REMAP, &big), -1);
 	assert_int_equal(errno, EINVAL);
 	assert_true(all(src, len, 'a'));
+	test_snap_same(&s, "remap with size < VER0");
+	test_snap_end(&s);
 	munmap(src, len);
 	munmap(other, len);
 }
@@ -343,25 +351,33 @@ static void test_refused_kinds(void **state)
 {
 	size_t len = 4 * PAGE;
 	char *src = anon(len, 'a');
+	struct test_snap s;
 
 	(void)state;
-	/* mlocked: refused (v1) */
-	if (mlock(src, len) == 0) {
-		FAILS(remap(src, len, len, NULL, 0), EINVAL);
-		assert_int_equal(munlock(src, len), 0);
-	}
-	/* KSM-mergeable: refused (v1) */
-	if (madvise(src, len, MADV_MERGEABLE) == 0) {
-		FAILS(remap(src, len, len, NULL, 0), EINVAL);
-		assert_int_equal(madvise(src, len, MADV_UNMERGEABLE), 0);
-	}
+	/* mlocked: refused (v1); as root, mlock works on every line */
+	assert_int_equal(mlock(src, len), 0);
+	test_snap_of(&s, 0, src, len);
+	FAILS(remap(src, len, len, NULL, 0), EINVAL);
+	test_snap_same(&s, "remap of an mlocked source");
+	test_snap_end(&s);
+	assert_int_equal(munlock(src, len), 0);
+	/* KSM-mergeable: refused (v1); every Debian kernel has KSM */
+	assert_int_equal(madvise(src, len, MADV_MERGEABLE), 0);
+	test_snap_of(&s, 0, src, len);
+	FAILS(remap(src, len, len, NULL, 0), EINVAL);
+	test_snap_same(&s, "remap of a KSM-mergeable source");
+	test_snap_end(&s);
+	assert_int_equal(madvise(src, len, MADV_UNMERGEABLE), 0);
 	/* a private file mapping */
 	{
 		int fd = open("/proc/self/exe", O_RDONLY);
 		char *f = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
 
 		assert_ptr_not_equal(f, MAP_FAILED);
+		test_snap_of(&s, 0, f, PAGE);
 		FAILS(remap(f, PAGE, PAGE, NULL, 0), EINVAL);
+		test_snap_same(&s, "remap of a private file mapping");
+		test_snap_end(&s);
 		munmap(f, PAGE);
 		close(fd);
 	}
@@ -406,13 +422,15 @@ static void test_enomem(void **state)
 	char *src = anon(len, 'a'), *dst;
 	char mode[16], ratio[16], maxmc[16];
 	struct rlimit rl0, rl;
+	struct test_snap s;
 	long vm;
 	int err;
 
 	(void)state;
 	/* RLIMIT_AS: growth beyond it */
 	assert_int_equal(getrlimit(RLIMIT_AS, &rl0), 0);
-	vm = proc_kb(getpid(), "status", "VmSize");
+	test_snap_of(&s, 0, src, len);
+	vm = s.vmsize;
 	rl = rl0;
 	rl.rlim_cur = (rlim_t)(vm << 10) + (64UL << 20);
 	assert_int_equal(setrlimit(RLIMIT_AS, &rl), 0);
@@ -422,6 +440,7 @@ static void test_enomem(void **state)
 	assert_ptr_equal(dst, MAP_FAILED);
 	assert_int_equal(err, ENOMEM);
 	assert_true(all(src, len, 'a'));
+	test_snap_same(&s, "remap refused with ENOMEM");
 
 	/* vm.max_map_count reached */
 	sysctl_rw("/proc/sys/vm/max_map_count", maxmc, sizeof(maxmc), "10");
@@ -431,6 +450,7 @@ static void test_enomem(void **state)
 	assert_ptr_equal(dst, MAP_FAILED);
 	assert_int_equal(err, ENOMEM);
 	assert_true(all(src, len, 'a'));
+	test_snap_same(&s, "remap refused with ENOMEM");
 
 	/* commit charge: strict overcommit, CommitLimit = swap only */
 	sysctl_rw("/proc/sys/vm/overcommit_ratio", ratio, sizeof(ratio), "0");
@@ -442,7 +462,9 @@ static void test_enomem(void **state)
 	assert_ptr_equal(dst, MAP_FAILED);
 	assert_int_equal(err, ENOMEM);
 	assert_true(all(src, len, 'a'));
+	test_snap_same(&s, "remap refused with ENOMEM");
 
+	test_snap_end(&s);
 	dst = remap(src, len, 2 * len, NULL, 0);
 	assert_ptr_not_equal(dst, MAP_FAILED);
 	assert_true(all(dst, len, 'a'));

@@ -188,8 +188,8 @@ struct vmxfer_symbol {
  *    files: exec only from a mount without noexec (a mapping from a noexec
  *    mount is cloned without VM_MAYEXEC: mprotect(PROT_EXEC) fails), memfd
  *    write seals (a shared read-only clone of a write-sealed memfd can never
- *    become writable), append-only and swap files.  The range is refused
- *    whole if any of its mappings is.
+ *    become writable), append-only files, swap files and partitions.  The
+ *    range is refused whole if any of its mappings is.
  *  - The destination: a hint below vm.mmap_min_addr is raised to it, as
  *    mmap(2) does; a fixed address below it needs CAP_SYS_RAWIO (EPERM).
  *  - The result (dst) is written back under the locks: if it cannot be
@@ -223,7 +223,7 @@ struct vmxfer_symbol {
  *              write-sealed memfd; an LSM; a fixed dst below
  *              vm.mmap_min_addr without CAP_SYS_RAWIO.  (Also: no ptrace
  *              access, as for every remote operation.)
- *  ETXTBSY     a shared writable mapping of a swap file.
+ *  ETXTBSY     a shared writable mapping of a swap file or partition.
  *  EBUSY       the double-map rule (above); a DMA-pinned page (e.g. an
  *              io_uring fixed buffer, RDMA); a KSM page; a device-private or
  *              device-exclusive page.
