@@ -94,11 +94,56 @@ long test_settled_free(void);
  */
 struct test_mem {
 	long free, anon, pagetables, slab_unrecl, slab_recl, cached, percpu,
-	     kstack, swapcached, zram;
+	     kstack, swapcached, zram,
+	     lru_anon,	/* Active(anon) + Inactive(anon): unmapped pages too */
+	     vma, av, avc;	/* slab objects: see test_slab_objects() */
 };
 void test_mem_snapshot(struct test_mem *m);	/* after test_settle() */
 /* Print "# mem: key a -> b" for each counter; return free memory lost (kB). */
 long test_mem_report(const struct test_mem *a, const struct test_mem *b);
+
+/*
+ * Objects in use in the slab cache @name (/sys/kernel/slab/NAME/objects,
+ * after a shrink flushed the per-cpu slabs so the count is exact), or -1.
+ * A merged cache (NAME a link to ":A-0000200" etc.) counts its other
+ * users' objects too: a tolerance is needed, but a per-call leak grows it
+ * by one object per call all the same.
+ */
+long test_slab_objects(const char *name);
+
+/*
+ * The leak verdict of @calls operations between the snapshots @a and @b:
+ * prints both, then fails unless free memory, AnonPages and the anonymous
+ * LRU pages are back within max(512, calls) kB (a quarter page per call:
+ * one page kept per call exceeds it), page tables within 256 kB, and the
+ * vm_area_struct, anon_vma and anon_vma_chain objects within
+ * max(64, calls / 4) (one object kept per call exceeds it).
+ */
+void test_leak_check(const struct test_mem *a, const struct test_mem *b,
+		     long calls);
+
+/*
+ * Page frames, for the precise leak check: a page with a reference nobody
+ * will put outlives every mapping of it.  test_pfns_add() appends the
+ * frames of the present pages of [addr, addr + len) of process @pid (0:
+ * the caller) from its pagemap (root only).  test_orphans() counts the
+ * frames that still hold an anonymous page which no page table maps and
+ * the page allocator does not have (/proc/kpageflags, /proc/kpagecount),
+ * after draining the per-cpu LRU batches (whose references are not
+ * leaks), persistently over a few readings; it prints the first ones.
+ * Use it once every mapping of the pages is gone (the target exited).
+ * With 4 KiB pages, a page with a leaked reference is still unmapped and
+ * swapped out by MADV_PAGEOUT (it stays in the swap cache), so RssAnon
+ * falling proves nothing there; this does.
+ */
+struct test_pfns {
+	uint64_t *bits;	/* a bit per frame number: a few kB, however many */
+	size_t words;
+};
+void test_pfns_add(struct test_pfns *v, pid_t pid, const void *addr,
+		   size_t len);
+long test_orphans(struct test_pfns *v);
+void test_pfns_free(struct test_pfns *v);
 
 /*
  * VMXFER_TEST_FILTER=pattern (cmocka's glob) runs only the matching tests
@@ -123,6 +168,7 @@ long test_vmstat(const char *key);
 #define TGT_PRIVFILE	0x20	/* a file on /tmp, MAP_PRIVATE, only read */
 #define TGT_HUGETLB	0x40	/* MAP_HUGETLB */
 #define TGT_SECRET	0x80	/* memfd_secret(2), MAP_SHARED */
+#define TGT_NOTHP	0x100	/* MADV_NOHUGEPAGE: 4 KiB pages only */
 
 /* Can this kernel give a process memfd_secret(2) memory? */
 int test_have_secretmem(void);
