@@ -354,26 +354,33 @@ void test_leak_check(const struct test_mem *a, const struct test_mem *b,
 	assert_true(b->avc - a->avc < objs);
 }
 
+void test_pagemap(pid_t pid, const void *addr, size_t len, uint64_t *pm)
+{
+	size_t bytes = len / 4096 * sizeof(*pm);
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid ? (int)pid : getpid());
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, pm, bytes,
+			       (off_t)((uintptr_t)addr / 4096 * sizeof(*pm))),
+			 (ssize_t)bytes);
+	close(fd);
+}
+
 void test_pfns_add(struct test_pfns *v, pid_t pid, const void *addr,
 		   size_t len)
 {
 	size_t pages = len / 4096, i;
 	uint64_t *pm = malloc(pages * sizeof(*pm)), pfn;
-	char path[64];
-	int fd;
 
 	assert_non_null(pm);
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid ? (int)pid : getpid());
-	fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, pm, pages * sizeof(*pm),
-			       (off_t)((uintptr_t)addr / 4096 * sizeof(*pm))),
-			 (ssize_t)(pages * sizeof(*pm)));
-	close(fd);
+	test_pagemap(pid, addr, len, pm);
 	for (i = 0; i < pages; i++) {
-		if (!((pm[i] >> 63) & 1))	/* not present */
+		if (!PM_PRESENT(pm[i]))
 			continue;
-		pfn = pm[i] & ((1ULL << 55) - 1);
+		pfn = PM_PFN(pm[i]);
 		if (pfn / 64 >= v->words) {
 			size_t w = pfn / 64 + 1024;
 
@@ -642,21 +649,51 @@ static int tgt_pin(char *base, size_t len)
 		       &iov, 1) ? -1 : 0;
 }
 
+/* Board updates: odd while the page changes, the new content, even again. */
+static void board_begin(struct tgt_board *bd, size_t pg)
+{
+	if (bd)
+		__atomic_add_fetch(&bd->page[pg].gen, 1, __ATOMIC_SEQ_CST);
+}
+
+static void board_end(struct tgt_board *bd, size_t pg, uint64_t val)
+{
+	if (!bd)
+		return;
+	__atomic_store_n(&bd->page[pg].val, val, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&bd->page[pg].gen, 1, __ATOMIC_SEQ_CST);
+}
+
+static void tgt_stamp(char *p, uint64_t s)
+{
+	((volatile uint64_t *)p)[0] = s;
+	((volatile uint64_t *)p)[4096 / 8 - 1] = ~s;
+}
+
 /* Keep the mapping's layout and contents churning, forever. */
-static __attribute__((noreturn)) void tgt_chaos(char *base, size_t len)
+static __attribute__((noreturn)) void tgt_chaos(char *base, size_t len,
+						struct tgt_board *bd)
 {
 	size_t pages = len / 4096;
 	unsigned int seed = 1;
+	uint64_t stamp = 0;
 
+	/* Every page starts odd (unknown) on the board: stamped, it is known. */
+	for (size_t pg = 0; bd && pg < pages; pg++) {
+		tgt_stamp(base + pg * 4096, ++stamp);
+		board_end(bd, pg, stamp);
+	}
 	for (;;) {
 		size_t pg = rand_r(&seed) % pages;
 		char *p = base + pg * 4096;
 
 		switch (rand_r(&seed) % 5) {
 		case 0:
+			board_begin(bd, pg);
 			munmap(p, 4096);
 			mmap(p, 4096, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			board_end(bd, pg, 0);
 			break;
 		case 1:
 			mprotect(p, 4096, PROT_READ);
@@ -669,8 +706,12 @@ static __attribute__((noreturn)) void tgt_chaos(char *base, size_t len)
 				;
 			break;
 		default:
-			memset(p, (int)seed, 4096);
+			board_begin(bd, pg);
+			tgt_stamp(p, ++stamp);
+			board_end(bd, pg, stamp);
 		}
+		if (bd)
+			__atomic_add_fetch(&bd->ops, 1, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -680,7 +721,8 @@ static void tgt_ignore(int sig)
 	(void)sig;
 }
 
-static void target_child(int cmd, int ack, size_t len, unsigned int flags)
+static void target_child(int cmd, int ack, size_t len, unsigned int flags,
+			 struct tgt_board *bd)
 {
 	size_t map, i;
 	struct tgt_msg m;
@@ -739,7 +781,7 @@ static void target_child(int cmd, int ack, size_t len, unsigned int flags)
 		case 'c':
 			if (write(ack, &m.op, 1) != 1)
 				_exit(92);
-			tgt_chaos(base, len);
+			tgt_chaos(base, len, bd);
 			break;
 		case 'm':
 			/* MADV_HWPOISON also signals the caller (6.12+). */
@@ -763,6 +805,12 @@ static void target_child(int cmd, int ack, size_t len, unsigned int flags)
 	_exit(0);
 }
 
+static size_t board_size(size_t len)
+{
+	return sizeof(struct tgt_board) +
+	       len / 4096 * sizeof(struct tgt_page_state);
+}
+
 void target_start(struct target *t, size_t len, unsigned int flags)
 {
 	int c[2], a[2];
@@ -770,12 +818,20 @@ void target_start(struct target *t, size_t len, unsigned int flags)
 	assert_int_equal(pipe(c), 0);
 	assert_int_equal(pipe(a), 0);
 	t->len = len;
+	t->board = NULL;
+	if (flags & TGT_BOARD) {
+		t->board = mmap(NULL, board_size(len), PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		assert_ptr_not_equal(t->board, MAP_FAILED);
+		for (size_t pg = 0; pg < len / 4096; pg++)
+			t->board->page[pg].gen = 1;
+	}
 	t->pid = fork();
 	assert_true(t->pid >= 0);
 	if (t->pid == 0) {
 		close(c[1]);
 		close(a[0]);
-		target_child(c[0], a[1], len, flags);
+		target_child(c[0], a[1], len, flags, t->board);
 	}
 	close(c[0]);
 	close(a[1]);
@@ -899,6 +955,8 @@ void target_stop(struct target *t)
 	close(t->cmd);
 	close(t->ack);
 	close(t->pidfd);
+	if (t->board)
+		munmap(t->board, board_size(t->len));
 }
 
 long proc_kb(pid_t pid, const char *file, const char *key)

@@ -142,6 +142,10 @@ struct test_pfns {
 };
 void test_pfns_add(struct test_pfns *v, pid_t pid, const void *addr,
 		   size_t len);
+/* The raw pagemap entries of [addr, addr + len) of @pid (0: the caller). */
+void test_pagemap(pid_t pid, const void *addr, size_t len, uint64_t *pm);
+#define PM_PRESENT(e)	((e) >> 63 & 1)
+#define PM_PFN(e)	((e) & ((1ULL << 55) - 1))
 long test_orphans(struct test_pfns *v);
 void test_pfns_free(struct test_pfns *v);
 
@@ -169,6 +173,21 @@ long test_vmstat(const char *key);
 #define TGT_HUGETLB	0x40	/* MAP_HUGETLB */
 #define TGT_SECRET	0x80	/* memfd_secret(2), MAP_SHARED */
 #define TGT_NOTHP	0x100	/* MADV_NOHUGEPAGE: 4 KiB pages only */
+#define TGT_BOARD	0x200	/* a board shared with the caller (chaos) */
+
+/*
+ * What target_chaos() reports (TGT_BOARD): its iterations, and per page a
+ * sequence count (odd while the page is being unmapped or written) and
+ * what the page holds when it is even: 0 (a fresh zero page) or a stamp s
+ * (first word s, last word ~s; the pages are stamped 1..n first).
+ */
+struct tgt_page_state {
+	uint64_t gen, val;
+};
+struct tgt_board {
+	uint64_t ops;
+	struct tgt_page_state page[];
+};
 
 /* Can this kernel give a process memfd_secret(2) memory? */
 int test_have_secretmem(void);
@@ -181,6 +200,7 @@ struct target {
 	char *base;	/* the child's mapping, filled with tgt_pattern() */
 	char *wronly;	/* 10 pages the child maps PROT_WRITE only */
 	size_t len;
+	struct tgt_board *board;	/* TGT_BOARD, shared */
 };
 
 /* Fill byte of the child's page @i (so content errors are detectable). */
@@ -200,7 +220,8 @@ void target_mlock(struct target *t);
 void target_uffd(struct target *t);	/* register userfaultfd on it all */
 void target_pin(struct target *t);	/* io_uring fixed buffer: DMA pin */
 void target_pin_page(struct target *t, size_t off);	/* one page of it */
-void target_chaos(struct target *t);	/* munmap/mmap/mprotect/write/fork loop */
+/* A munmap/mmap/mprotect/write/fork loop; with TGT_BOARD, reported there. */
+void target_chaos(struct target *t);
 /* madvise(base + off, len, advice) in the child (advice < 256): 0 or errno. */
 int target_madvise(struct target *t, size_t off, size_t len, int advice);
 /* Poison markers (UFFDIO_POISON, 6.6+) over a range of the child: 0 or errno. */
