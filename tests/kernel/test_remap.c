@@ -504,11 +504,11 @@ static void test_baseline_1000_cycles(void **state)
 
 	test_settle();
 	test_mem_snapshot(&m1);
+	test_leak_check(&m0, &m1, 1000);
 	orphans = test_orphans(&pf);
 	test_pfns_free(&pf);
 	printf("# %ld moved pages outlived their mappings\n", orphans);
 	assert_int_equal(orphans, 0);
-	test_leak_check(&m0, &m1, 1000);
 }
 
 /*
