@@ -305,6 +305,174 @@ void test_mem_snapshot(struct test_mem *m)
 	m->kstack = test_meminfo("KernelStack");
 	m->swapcached = test_meminfo("SwapCached");
 	m->zram = zram_kb();
+	m->lru_anon = test_meminfo("Active(anon)") +
+		      test_meminfo("Inactive(anon)");
+	m->vma = test_slab_objects("vm_area_struct");
+	m->av = test_slab_objects("anon_vma");
+	m->avc = test_slab_objects("anon_vma_chain");
+}
+
+long test_slab_objects(const char *name)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs("1", f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/objects", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+void test_leak_check(const struct test_mem *a, const struct test_mem *b,
+		     long calls)
+{
+	long kb = calls > 512 ? calls : 512, objs = calls / 4 > 64 ? calls / 4 : 64;
+	long lost = test_mem_report(a, b);
+
+	printf("# %ld calls: free lost %ld kB, AnonPages %+ld, LRU anon %+ld "
+	       "(limit %ld kB); vm_area_struct %+ld, anon_vma %+ld, "
+	       "anon_vma_chain %+ld (limit %ld)\n", calls, lost,
+	       b->anon - a->anon, b->lru_anon - a->lru_anon, kb,
+	       b->vma - a->vma, b->av - a->av, b->avc - a->avc, objs);
+	assert_true(lost < kb);
+	assert_true(labs(b->anon - a->anon) < kb);
+	assert_true(b->lru_anon - a->lru_anon < kb);
+	assert_true(labs(b->pagetables - a->pagetables) < 256);
+	assert_true(a->vma > 0 && a->av > 0 && a->avc > 0);
+	assert_true(b->vma - a->vma < objs);
+	assert_true(b->av - a->av < objs);
+	assert_true(b->avc - a->avc < objs);
+}
+
+void test_pagemap(pid_t pid, const void *addr, size_t len, uint64_t *pm)
+{
+	size_t bytes = len / 4096 * sizeof(*pm);
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid ? (int)pid : getpid());
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, pm, bytes,
+			       (off_t)((uintptr_t)addr / 4096 * sizeof(*pm))),
+			 (ssize_t)bytes);
+	close(fd);
+}
+
+void test_pfns_add(struct test_pfns *v, pid_t pid, const void *addr,
+		   size_t len)
+{
+	size_t pages = len / 4096, i;
+	uint64_t *pm = malloc(pages * sizeof(*pm)), pfn;
+
+	assert_non_null(pm);
+	test_pagemap(pid, addr, len, pm);
+	for (i = 0; i < pages; i++) {
+		if (!PM_PRESENT(pm[i]))
+			continue;
+		pfn = PM_PFN(pm[i]);
+		if (pfn / 64 >= v->words) {
+			size_t w = pfn / 64 + 1024;
+
+			v->bits = realloc(v->bits, w * sizeof(*v->bits));
+			assert_non_null(v->bits);
+			memset(v->bits + v->words, 0,
+			       (w - v->words) * sizeof(*v->bits));
+			v->words = w;
+		}
+		v->bits[pfn / 64] |= 1ULL << (pfn % 64);
+	}
+	free(pm);
+}
+
+void test_pfns_free(struct test_pfns *v)
+{
+	free(v->bits);
+	v->bits = NULL;
+	v->words = 0;
+}
+
+#define KPF_BUDDY_BIT	10
+#define KPF_ANON_BIT	12
+
+/*
+ * Keep in @v only the orphans: anonymous, not free in the buddy allocator,
+ * mapped nowhere.  Runs of consecutive frames are read at once.
+ */
+static size_t orphans_filter(uint64_t *pfn, size_t n, int verbose)
+{
+	int kf = open("/proc/kpageflags", O_RDONLY);
+	int kc = open("/proc/kpagecount", O_RDONLY);
+	uint64_t fl[512], cnt[512];
+	size_t i = 0, j, k, out = 0;
+
+	assert_true(kf >= 0 && kc >= 0);
+	while (i < n) {
+		for (j = i + 1; j < n && j - i < 512 &&
+		     pfn[j] == pfn[j - 1] + 1; j++)
+			;
+		assert_int_equal(pread(kf, fl, (j - i) * 8, (off_t)(pfn[i] * 8)),
+				 (ssize_t)((j - i) * 8));
+		assert_int_equal(pread(kc, cnt, (j - i) * 8, (off_t)(pfn[i] * 8)),
+				 (ssize_t)((j - i) * 8));
+		for (k = 0; k < j - i; k++)
+			if ((fl[k] >> KPF_ANON_BIT & 1) &&
+			    !(fl[k] >> KPF_BUDDY_BIT & 1) && !cnt[k]) {
+				if (verbose && out < 8)
+					printf("# orphan: pfn %#llx flags %#llx\n",
+					       (unsigned long long)pfn[i + k],
+					       (unsigned long long)fl[k]);
+				pfn[out++] = pfn[i + k];
+			}
+		i = j;
+	}
+	close(kf);
+	close(kc);
+	return out;
+}
+
+/* Empty every CPU's LRU batches: move_pages(2) of no page does that first. */
+static void drain_lru_batches(void)
+{
+	int node = 0;
+
+	syscall(__NR_move_pages, 0, 0UL, NULL, &node, NULL, 0);
+}
+
+long test_orphans(struct test_pfns *v)
+{
+	size_t n = 0, w;
+	uint64_t *pfn;
+
+	for (w = 0; w < v->words; w++)
+		n += __builtin_popcountll(v->bits[w]);
+	pfn = malloc((n ? n : 1) * sizeof(*pfn));
+	assert_non_null(pfn);
+	for (w = n = 0; w < v->words; w++)
+		for (int b = 0; b < 64; b++)
+			if (v->bits[w] >> b & 1)
+				pfn[n++] = w * 64 + b;
+	printf("# %zu page frames to check\n", n);
+	/* A frame must be an orphan at every reading: others pass through. */
+	for (int round = 0; round < 4 && n; round++) {
+		if (round)
+			usleep(300 * 1000);
+		drain_lru_batches();
+		n = orphans_filter(pfn, n, round == 3);
+	}
+	free(pfn);
+	return (long)n;
 }
 
 long test_mem_report(const struct test_mem *a, const struct test_mem *b)
@@ -316,6 +484,7 @@ long test_mem_report(const struct test_mem *a, const struct test_mem *b)
 #define K(f) { #f, offsetof(struct test_mem, f) }
 		K(free), K(anon), K(pagetables), K(slab_unrecl), K(slab_recl),
 		K(cached), K(percpu), K(kstack), K(swapcached), K(zram),
+		K(lru_anon), K(vma), K(av), K(avc),
 #undef K
 	};
 
@@ -391,9 +560,13 @@ static char *tgt_map(size_t len, unsigned int flags, char **raw, size_t *map)
 		close(fd);
 		return *raw;
 	}
-	if (!(flags & TGT_THP))
-		return *raw = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS,
-				   -1, 0);
+	if (!(flags & TGT_THP)) {
+		*raw = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (*raw != MAP_FAILED && (flags & TGT_NOTHP) &&
+		    madvise(*raw, len, MADV_NOHUGEPAGE))
+			return MAP_FAILED;
+		return *raw;
+	}
 	*map = len + (2UL << 20);
 	*raw = mmap(NULL, *map, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (*raw == MAP_FAILED)
@@ -477,21 +650,51 @@ static int tgt_pin(char *base, size_t len)
 		       &iov, 1) ? -1 : 0;
 }
 
+/* Board updates: odd while the page changes, the new content, even again. */
+static void board_begin(struct tgt_board *bd, size_t pg)
+{
+	if (bd)
+		__atomic_add_fetch(&bd->page[pg].gen, 1, __ATOMIC_SEQ_CST);
+}
+
+static void board_end(struct tgt_board *bd, size_t pg, uint64_t val)
+{
+	if (!bd)
+		return;
+	__atomic_store_n(&bd->page[pg].val, val, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&bd->page[pg].gen, 1, __ATOMIC_SEQ_CST);
+}
+
+static void tgt_stamp(char *p, uint64_t s)
+{
+	((volatile uint64_t *)p)[0] = s;
+	((volatile uint64_t *)p)[4096 / 8 - 1] = ~s;
+}
+
 /* Keep the mapping's layout and contents churning, forever. */
-static __attribute__((noreturn)) void tgt_chaos(char *base, size_t len)
+static __attribute__((noreturn)) void tgt_chaos(char *base, size_t len,
+						struct tgt_board *bd)
 {
 	size_t pages = len / 4096;
 	unsigned int seed = 1;
+	uint64_t stamp = 0;
 
+	/* Every page starts odd (unknown) on the board: stamped, it is known. */
+	for (size_t pg = 0; bd && pg < pages; pg++) {
+		tgt_stamp(base + pg * 4096, ++stamp);
+		board_end(bd, pg, stamp);
+	}
 	for (;;) {
 		size_t pg = rand_r(&seed) % pages;
 		char *p = base + pg * 4096;
 
 		switch (rand_r(&seed) % 5) {
 		case 0:
+			board_begin(bd, pg);
 			munmap(p, 4096);
 			mmap(p, 4096, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			board_end(bd, pg, 0);
 			break;
 		case 1:
 			mprotect(p, 4096, PROT_READ);
@@ -504,8 +707,12 @@ static __attribute__((noreturn)) void tgt_chaos(char *base, size_t len)
 				;
 			break;
 		default:
-			memset(p, (int)seed, 4096);
+			board_begin(bd, pg);
+			tgt_stamp(p, ++stamp);
+			board_end(bd, pg, stamp);
 		}
+		if (bd)
+			__atomic_add_fetch(&bd->ops, 1, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -515,7 +722,8 @@ static void tgt_ignore(int sig)
 	(void)sig;
 }
 
-static void target_child(int cmd, int ack, size_t len, unsigned int flags)
+static void target_child(int cmd, int ack, size_t len, unsigned int flags,
+			 struct tgt_board *bd)
 {
 	size_t map, i;
 	struct tgt_msg m;
@@ -574,7 +782,7 @@ static void target_child(int cmd, int ack, size_t len, unsigned int flags)
 		case 'c':
 			if (write(ack, &m.op, 1) != 1)
 				_exit(92);
-			tgt_chaos(base, len);
+			tgt_chaos(base, len, bd);
 			break;
 		case 'm':
 			/* MADV_HWPOISON also signals the caller (6.12+). */
@@ -598,6 +806,12 @@ static void target_child(int cmd, int ack, size_t len, unsigned int flags)
 	_exit(0);
 }
 
+static size_t board_size(size_t len)
+{
+	return sizeof(struct tgt_board) +
+	       len / 4096 * sizeof(struct tgt_page_state);
+}
+
 void target_start(struct target *t, size_t len, unsigned int flags)
 {
 	int c[2], a[2];
@@ -605,12 +819,20 @@ void target_start(struct target *t, size_t len, unsigned int flags)
 	assert_int_equal(pipe(c), 0);
 	assert_int_equal(pipe(a), 0);
 	t->len = len;
+	t->board = NULL;
+	if (flags & TGT_BOARD) {
+		t->board = mmap(NULL, board_size(len), PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		assert_ptr_not_equal(t->board, MAP_FAILED);
+		for (size_t pg = 0; pg < len / 4096; pg++)
+			t->board->page[pg].gen = 1;
+	}
 	t->pid = fork();
 	assert_true(t->pid >= 0);
 	if (t->pid == 0) {
 		close(c[1]);
 		close(a[0]);
-		target_child(c[0], a[1], len, flags);
+		target_child(c[0], a[1], len, flags, t->board);
 	}
 	close(c[0]);
 	close(a[1]);
@@ -734,6 +956,8 @@ void target_stop(struct target *t)
 	close(t->cmd);
 	close(t->ack);
 	close(t->pidfd);
+	if (t->board)
+		munmap(t->board, board_size(t->len));
 }
 
 long proc_kb(pid_t pid, const char *file, const char *key)

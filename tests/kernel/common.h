@@ -94,11 +94,60 @@ long test_settled_free(void);
  */
 struct test_mem {
 	long free, anon, pagetables, slab_unrecl, slab_recl, cached, percpu,
-	     kstack, swapcached, zram;
+	     kstack, swapcached, zram,
+	     lru_anon,	/* Active(anon) + Inactive(anon): unmapped pages too */
+	     vma, av, avc;	/* slab objects: see test_slab_objects() */
 };
 void test_mem_snapshot(struct test_mem *m);	/* after test_settle() */
 /* Print "# mem: key a -> b" for each counter; return free memory lost (kB). */
 long test_mem_report(const struct test_mem *a, const struct test_mem *b);
+
+/*
+ * Objects in use in the slab cache @name (/sys/kernel/slab/NAME/objects,
+ * after a shrink flushed the per-cpu slabs so the count is exact), or -1.
+ * A merged cache (NAME a link to ":A-0000200" etc.) counts its other
+ * users' objects too: a tolerance is needed, but a per-call leak grows it
+ * by one object per call all the same.
+ */
+long test_slab_objects(const char *name);
+
+/*
+ * The leak verdict of @calls operations between the snapshots @a and @b:
+ * prints both, then fails unless free memory, AnonPages and the anonymous
+ * LRU pages are back within max(512, calls) kB (a quarter page per call:
+ * one page kept per call exceeds it), page tables within 256 kB, and the
+ * vm_area_struct, anon_vma and anon_vma_chain objects within
+ * max(64, calls / 4) (one object kept per call exceeds it).
+ */
+void test_leak_check(const struct test_mem *a, const struct test_mem *b,
+		     long calls);
+
+/*
+ * Page frames, for the precise leak check: a page with a reference nobody
+ * will put outlives every mapping of it.  test_pfns_add() appends the
+ * frames of the present pages of [addr, addr + len) of process @pid (0:
+ * the caller) from its pagemap (root only).  test_orphans() counts the
+ * frames that still hold an anonymous page which no page table maps and
+ * the page allocator does not have (/proc/kpageflags, /proc/kpagecount),
+ * after draining the per-cpu LRU batches (whose references are not
+ * leaks), persistently over a few readings; it prints the first ones.
+ * Use it once every mapping of the pages is gone (the target exited).
+ * With 4 KiB pages, a page with a leaked reference is still unmapped and
+ * swapped out by MADV_PAGEOUT (it stays in the swap cache), so RssAnon
+ * falling proves nothing there; this does.
+ */
+struct test_pfns {
+	uint64_t *bits;	/* a bit per frame number: a few kB, however many */
+	size_t words;
+};
+void test_pfns_add(struct test_pfns *v, pid_t pid, const void *addr,
+		   size_t len);
+/* The raw pagemap entries of [addr, addr + len) of @pid (0: the caller). */
+void test_pagemap(pid_t pid, const void *addr, size_t len, uint64_t *pm);
+#define PM_PRESENT(e)	((e) >> 63 & 1)
+#define PM_PFN(e)	((e) & ((1ULL << 55) - 1))
+long test_orphans(struct test_pfns *v);
+void test_pfns_free(struct test_pfns *v);
 
 /*
  * VMXFER_TEST_FILTER=pattern (cmocka's glob) runs only the matching tests
@@ -123,6 +172,22 @@ long test_vmstat(const char *key);
 #define TGT_PRIVFILE	0x20	/* a file on /tmp, MAP_PRIVATE, only read */
 #define TGT_HUGETLB	0x40	/* MAP_HUGETLB */
 #define TGT_SECRET	0x80	/* memfd_secret(2), MAP_SHARED */
+#define TGT_NOTHP	0x100	/* MADV_NOHUGEPAGE: 4 KiB pages only */
+#define TGT_BOARD	0x200	/* a board shared with the caller (chaos) */
+
+/*
+ * What target_chaos() reports (TGT_BOARD): its iterations, and per page a
+ * sequence count (odd while the page is being unmapped or written) and
+ * what the page holds when it is even: 0 (a fresh zero page) or a stamp s
+ * (first word s, last word ~s; the pages are stamped 1..n first).
+ */
+struct tgt_page_state {
+	uint64_t gen, val;
+};
+struct tgt_board {
+	uint64_t ops;
+	struct tgt_page_state page[];
+};
 
 /* Can this kernel give a process memfd_secret(2) memory? */
 int test_have_secretmem(void);
@@ -135,6 +200,7 @@ struct target {
 	char *base;	/* the child's mapping, filled with tgt_pattern() */
 	char *wronly;	/* 10 pages the child maps PROT_WRITE only */
 	size_t len;
+	struct tgt_board *board;	/* TGT_BOARD, shared */
 };
 
 /* Fill byte of the child's page @i (so content errors are detectable). */
@@ -154,7 +220,8 @@ void target_mlock(struct target *t);
 void target_uffd(struct target *t);	/* register userfaultfd on it all */
 void target_pin(struct target *t);	/* io_uring fixed buffer: DMA pin */
 void target_pin_page(struct target *t, size_t off);	/* one page of it */
-void target_chaos(struct target *t);	/* munmap/mmap/mprotect/write/fork loop */
+/* A munmap/mmap/mprotect/write/fork loop; with TGT_BOARD, reported there. */
+void target_chaos(struct target *t);
 /* madvise(base + off, len, advice) in the child (advice < 256): 0 or errno. */
 int target_madvise(struct target *t, size_t off, size_t len, int advice);
 /* Poison markers (UFFDIO_POISON, 6.6+) over a range of the child: 0 or errno. */
