@@ -198,7 +198,7 @@ static pid_t hold_mmap_lock(pid_t pid, void *addr)
 }
 
 /* A caller: a CLONE_VM child running one vmxfer operation. */
-enum { OP_CLONE, OP_SPLICE, OP_REMAP };
+enum { OP_CLONE, OP_SPLICE, OP_REMAP, OP_MOVE };
 
 struct caller {
 	int op;
@@ -206,6 +206,7 @@ struct caller {
 	void *src;
 	size_t len;
 	int pipe;	/* OP_SPLICE: the write end */
+	void *dst;	/* OP_MOVE: the destination */
 	pid_t pid;
 	char *stack;
 	volatile int err;	/* set by the caller if it returns */
@@ -222,6 +223,9 @@ static int caller_fn(void *arg)
 	} else if (c->op == OP_REMAP) {
 		if (vmxfer_remap(vfd, c->src, c->len, c->len, NULL, 0) ==
 		    MAP_FAILED)
+			c->err = errno;
+	} else if (c->op == OP_MOVE) {
+		if (vmxfer_move(vfd, c->dst, c->src, c->len, 0) < 0)
 			c->err = errno;
 	} else {
 		struct iovec iov = { .iov_base = c->src, .iov_len = c->len };
@@ -532,6 +536,56 @@ static void test_remap_killable(void **state)
 	munmap(src, NPAGES * PAGE);
 }
 
+/* move waits for the caller's own mmap_lock killably, as remap does. */
+static void test_move_killable(void **state)
+{
+	struct caller c = { .op = OP_MOVE, .len = NPAGES * PAGE };
+	struct tfuse f;
+	pid_t holder;
+	int failed, fd, mfd;
+	char *mine, *src, *dst;
+
+	(void)state;
+	mfd = test_open_for(VMXFER_FEAT_MOVE);
+	assert_true(mfd >= 0);
+	close(mfd);
+	src = mmap(NULL, 2 * NPAGES * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(src != MAP_FAILED);
+	dst = src + NPAGES * PAGE;
+	memset(src, 'M', NPAGES * PAGE);
+	c.src = src;
+	c.dst = dst;
+	start_fuse(&f);
+	fd = open(f.path, O_RDONLY);
+	assert_true(fd >= 0);
+	mine = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	assert_true(mine != MAP_FAILED);
+	caller_prepare(&c);
+	holder = hold_mmap_lock(getpid(), mine);
+	wait_holder(&f, holder);
+	caller_start(&c);
+	failed = caller_kill(&c, "move, caller's mmap_lock held");
+	tfuse_stop(&f);
+	reap_holder(holder);
+	caller_reap(&c);
+	munmap(mine, PAGE);
+	close(fd);
+	if (failed)
+		fail_msg("a killed caller stayed (see above)");
+	for (size_t i = 0; i < NPAGES * PAGE; i += PAGE / 4)
+		assert_int_equal(src[i], 'M');
+	/*
+	 * With nothing held the same move works, once the pages are the
+	 * caller's alone again: the holder was a fork (a write reuses them).
+	 */
+	memset(src, 'M', NPAGES * PAGE);
+	assert_int_equal(vmxfer_move(vfd, dst, src, NPAGES * PAGE, 0),
+			 (ssize_t)(NPAGES * PAGE));
+	assert_int_equal(dst[NPAGES * PAGE - 1], 'M');
+	munmap(src, 2 * NPAGES * PAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_splice_killable),
 		cmocka_unit_test(test_splice_uffd_killable),
 		cmocka_unit_test(test_remap_killable),
+		cmocka_unit_test(test_move_killable),
 	};
 
 	test_filter_from_env();

@@ -414,6 +414,18 @@ static void test_move_errors(void **state)
 	errno = 0;
 	assert_int_equal(ioctl(vfd, VMXFER_IOC_MOVE, (void *)8), -1);
 	assert_int_equal(errno, EFAULT);
+	/* A larger struct with a non-zero byte past what the module knows. */
+	{
+		unsigned char big[64];
+
+		memset(big, 0, sizeof(big));
+		memcpy(big, &a, sizeof(a));
+		((struct vmxfer_move *)big)->size = sizeof(big);
+		big[sizeof(a) + 3] = 1;
+		errno = 0;
+		assert_int_equal(ioctl(vfd, VMXFER_IOC_MOVE, big), -1);
+		assert_int_equal(errno, E2BIG);
+	}
 
 	/* Nothing changed by any of that. */
 	assert_true(holds(src, len, 1));
@@ -741,6 +753,34 @@ static void test_move_thp_races(void **state)
 	unmap(a, 3 * len);
 }
 
+/* Without a symbol move needs, it is reported unavailable and refused. */
+static void test_move_missing_symbol(void **state)
+{
+	struct vmxfer_info info;
+	size_t len = 4 * PAGE;
+	char *src = anon(len, 17, 0), *dst = anon(len, -1, 0);
+	int fd;
+
+	(void)state;
+	close(vfd);
+	test_reload(kernel_at_least(6, 12) ? "hide_symbols=folio_move_anon_rmap"
+					    : "hide_symbols=anon_vma_clone");
+	fd = test_open();
+	assert_int_equal(vmxfer_info(fd, &info), 0);
+	assert_false(info.features & VMXFER_FEAT_MOVE);
+	assert_int_equal(info.op_status[VMXFER_OP_MOVE], VMXFER_OPST_MISSING_SYMBOL);
+	assert_true(info.features & VMXFER_FEAT_CLONE);
+	errno = 0;
+	assert_int_equal(vmxfer_move(fd, dst, src, len, 0), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
+	assert_true(holds(src, len, 17));
+	close(fd);
+	test_reload(NULL);
+	vfd = test_open();
+	unmap(src, len);
+	unmap(dst, len);
+}
+
 /* --- leaks and races ------------------------------------------------------- */
 
 static void test_move_1000_cycles(void **state)
@@ -973,6 +1013,7 @@ int main(void)
 		cmocka_unit_test(test_move_mlock),
 		cmocka_unit_test(test_move_sealed),
 		cmocka_unit_test(test_move_thp_races),
+		cmocka_unit_test(test_move_missing_symbol),
 		cmocka_unit_test(test_move_1000_cycles),
 		cmocka_unit_test(test_move_races),
 		cmocka_unit_test(test_move_vma_races),
