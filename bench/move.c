@@ -21,13 +21,18 @@
  * and the source must read zeros after (a), (b) and (d).
  *
  * Part 2, one fault served.  A thread reads a byte of an empty range
- * registered for MISSING faults (one 4 KiB page; one 2 MiB THP-aligned
- * chunk); a handler thread serves it from a filled staging buffer with
- * (a) vmxfer_move_uffd(), (b) UFFDIO_COPY, (c) UFFDIO_MOVE (where offered).
+ * registered for MISSING faults (one 4 KiB page; a 2 MiB chunk of 4 KiB
+ * pages; a 2 MiB THP-aligned chunk, MADV_HUGEPAGE); a handler thread
+ * serves it from a filled staging buffer of the same kind with (a)
+ * vmxfer_move_uffd(), (b) UFFDIO_COPY, (c) UFFDIO_MOVE (where offered).
  * Timed: from just before the access to its return.  Fresh range and
  * staging buffer per fault (so that on 5.10/6.1 the destination was never
  * faulted, see vmxfer.h); the ways interleaved, 8 * REPS + 1 faults each
- * for 4 KiB, 2 * REPS + 1 for 2 MiB, after one untimed round.
+ * for 4 KiB, 2 * REPS + 1 for 2 MiB, after one untimed round.  A way
+ * that fails with EBUSY (vmxfer_move_uffd on 5.10/6.1 into a THP range:
+ * those kernels give the range its own anon_vma before reporting the
+ * fault) is reported as such; that fault is then served with UFFDIO_COPY
+ * and the way is not timed further.
  *
  * Prints ratios of the medians; absolute times only as context.
  */
@@ -80,6 +85,10 @@ static const char *const way_name[NWAY] = {
 enum { SERVE_VMXFER, SERVE_COPY, SERVE_UMOVE, NSERVE };
 static const char *const serve_name[NSERVE] = {
 	"vmxfer_move_uffd", "UFFDIO_COPY", "UFFDIO_MOVE" };
+
+enum { NFROW = 3 };
+static const char *const frow_name[NFROW] = {
+	"4 KiB", "2 MiB 4 KiB", "2 MiB THP" };
 
 static int vfd, uffd, have_umove;
 
@@ -237,6 +246,7 @@ static struct {
 	char *volatile dst, *volatile staging;
 	volatile size_t chunk;
 	volatile int way;
+	volatile int ebusy;	/* out: the way failed with EBUSY */
 } job;
 
 static void *handler(void *arg)
@@ -276,16 +286,22 @@ static void *handler(void *arg)
 			err = uffd_move(dst, staging, chunk);
 			break;
 		}
+		if (err && errno == EBUSY && job.way != SERVE_COPY) {
+			job.ebusy = 1;
+			err = uffd_copy(dst, staging, chunk);
+		}
 		if (err)
 			bench_die(serve_name[job.way]);
 	}
 	return NULL;
 }
 
-/* One fault on a fresh @chunk-sized range served the given way; seconds. */
-static double fault_once(size_t chunk, int way)
+/*
+ * One fault on a fresh @chunk-sized range of @kind served the given way;
+ * seconds, or -1 if the way failed with EBUSY.
+ */
+static double fault_once(size_t chunk, int kind, int way)
 {
-	int kind = chunk == HPAGE ? KIND_THP : KIND_4K;
 	char *staging = filled(chunk, kind), *dst = anon(chunk, kind);
 	size_t at = chunk / 2 + 17;		/* inside the second half */
 	volatile char *p = dst + at;
@@ -297,6 +313,7 @@ static double fault_once(size_t chunk, int way)
 	job.staging = staging;
 	job.chunk = chunk;
 	job.way = way;
+	job.ebusy = 0;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	t0 = bench_now();
 	got = (unsigned char)*p;
@@ -309,23 +326,29 @@ static double fault_once(size_t chunk, int way)
 	check(dst, chunk, 0, serve_name[way]);
 	munmap(dst, chunk);
 	munmap(staging, chunk);
-	return t1 - t0;
+	return job.ebusy ? -1 : t1 - t0;
 }
 
-static void measure_fault(size_t chunk, int n, double *med)
+/* Medians per way; 0 where not available, -1 where it failed (EBUSY). */
+static void measure_fault(size_t chunk, int kind, int n, double *med)
 {
 	static double t[NSERVE][MAXFAULTS];
 
 	for (int w = 0; w < NSERVE; w++)
-		if (w != SERVE_UMOVE || have_umove)
-			fault_once(chunk, w);		/* untimed */
-	for (int i = 0; i < n; i++)
+		med[w] = w != SERVE_UMOVE || have_umove ? 1 : 0;
+	for (int i = -1; i < n; i++)		/* -1: untimed */
 		for (int w = 0; w < NSERVE; w++)
-			if (w != SERVE_UMOVE || have_umove)
-				t[w][i] = fault_once(chunk, w);
+			if (med[w] > 0) {
+				double dt = fault_once(chunk, kind, w);
+
+				if (dt < 0)
+					med[w] = -1;
+				else if (i >= 0)
+					t[w][i] = dt;
+			}
 	for (int w = 0; w < NSERVE; w++)
-		med[w] = w != SERVE_UMOVE || have_umove ?
-			bench_median(t[w], n) : 0;
+		if (med[w] > 0)
+			med[w] = bench_median(t[w], n);
 }
 
 static void open_uffd(void)
@@ -346,18 +369,30 @@ static void open_uffd(void)
 
 static void ratio(double num, double den, int avail)
 {
-	if (avail)
-		printf("  %9.2fx", num / den);
-	else
+	if (!avail)
 		printf("  %10s", "n/a");
+	else if (num < 0 || den < 0)
+		printf("  %10s", "EBUSY");
+	else
+		printf("  %9.2fx", num / den);
+}
+
+/* A median in ms, or what stands in for it. */
+static void ms(const char *name, double t)
+{
+	if (t > 0)
+		printf("  %s %8.3f", name, t * 1e3);
+	else
+		printf("  %s %8s", name, t < 0 ? "EBUSY" : "n/a");
 }
 
 int main(int argc, char **argv)
 {
 	static struct result res[NKIND][BENCH_MAXSIZES];
-	static const size_t chunks[2] = { PAGE, HPAGE };
+	static const size_t chunks[NFROW] = { PAGE, HPAGE, HPAGE };
+	static const int fkind[NFROW] = { KIND_4K, KIND_4K, KIND_THP };
 	size_t sizes[BENCH_MAXSIZES], nsizes = 0;
-	double fmed[2][NSERVE];
+	double fmed[NFROW][NSERVE];
 	struct vmxfer_info info;
 	pthread_t th;
 	int reps = 9;
@@ -379,9 +414,10 @@ int main(int argc, char **argv)
 	errno = pthread_create(&th, NULL, handler, NULL);
 	if (errno)
 		bench_die("pthread_create");
-	for (int c = 0; c < 2; c++) {
-		measure_fault(chunks[c], c ? 2 * reps + 1 : 8 * reps + 1, fmed[c]);
-		fprintf(stderr, "bench: fault %s done\n", c ? "2 MiB" : "4 KiB");
+	for (int c = 0; c < NFROW; c++) {
+		measure_fault(chunks[c], fkind[c],
+			      c ? 2 * reps + 1 : 8 * reps + 1, fmed[c]);
+		fprintf(stderr, "bench: fault %s done\n", frow_name[c]);
 	}
 
 	printf("\nmoving a populated range into an empty one (time ratios)\n");
@@ -400,9 +436,9 @@ int main(int argc, char **argv)
 		}
 	printf("\none MISSING fault served, access to return (time ratios; %d and %d faults)\n",
 	       8 * reps + 1, 2 * reps + 1);
-	printf("%-8s  %10s  %10s\n", "chunk", "copy/move", "umove/move");
-	for (int c = 0; c < 2; c++) {
-		printf("%-8s", c ? "2 MiB" : "4 KiB");
+	printf("%-12s  %10s  %10s\n", "chunk", "copy/move", "umove/move");
+	for (int c = 0; c < NFROW; c++) {
+		printf("%-12s", frow_name[c]);
 		ratio(fmed[c][SERVE_COPY], fmed[c][SERVE_VMXFER], 1);
 		ratio(fmed[c][SERVE_UMOVE], fmed[c][SERVE_VMXFER], have_umove);
 		printf("\n");
@@ -422,14 +458,11 @@ int main(int argc, char **argv)
 			printf("  mremap %9.3f  memcpy %9.3f\n",
 			       r->t[WAY_MREMAP] * 1e3, r->t[WAY_MEMCPY] * 1e3);
 		}
-	for (int c = 0; c < 2; c++) {
-		printf("  fault %-5s: vmxfer_move_uffd %8.3f  UFFDIO_COPY %8.3f  UFFDIO_MOVE ",
-		       c ? "2 MiB" : "4 KiB", fmed[c][SERVE_VMXFER] * 1e3,
-		       fmed[c][SERVE_COPY] * 1e3);
-		if (have_umove)
-			printf("%8.3f\n", fmed[c][SERVE_UMOVE] * 1e3);
-		else
-			printf("%8s\n", "n/a");
+	for (int c = 0; c < NFROW; c++) {
+		printf("  fault %-12s:", frow_name[c]);
+		for (int w = 0; w < NSERVE; w++)
+			ms(serve_name[w], fmed[c][w]);
+		printf("\n");
 	}
 	return 0;
 }
