@@ -29,9 +29,9 @@
  * staging buffer per fault (so that on 5.10/6.1 the destination was never
  * faulted, see vmxfer.h); the ways interleaved, 8 * REPS + 1 faults each
  * for 4 KiB, 2 * REPS + 1 for 2 MiB, after one untimed round.  A way
- * that fails with EBUSY (vmxfer_move_uffd on 5.10/6.1 into a THP range:
- * those kernels give the range its own anon_vma before reporting the
- * fault) is reported as such; that fault is then served with UFFDIO_COPY
+ * that fails with EBUSY (vmxfer_move_uffd on 5.10/6.1 into a THP range,
+ * probably because those kernels give the range its own anon_vma before
+ * reporting the fault) is reported as such; that fault is then served with UFFDIO_COPY
  * and the way is not timed further.
  *
  * Prints ratios of the medians; absolute times only as context.
