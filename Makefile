@@ -112,6 +112,7 @@ bench: bench-build
 	@bench/run-splice.sh $(or $(LINE),6.12)
 	@bench/run-clone.sh $(or $(LINE),6.12)
 	@bench/run-remap.sh $(or $(LINE),6.12)
+	@bench/run-move.sh $(or $(LINE),6.12)
 
 # --- install --------------------------------------------------------------
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 
 #include <vmxfer.h>
 
@@ -63,6 +64,25 @@ int bench_args(int argc, char **argv, const char *flag, int *flag_set,
 		for (size_t i = 0; i < 3; i++)
 			sizes[(*nsizes)++] = defsizes[i];
 	return 0;
+}
+
+char *bench_map(size_t len, int thp)
+{
+	const size_t huge = 2UL << 20;
+	size_t slop = thp ? huge : 0;
+	char *m = mmap(NULL, len + slop, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *a;
+
+	if (m == MAP_FAILED)
+		return m;
+	a = thp ? (char *)(((unsigned long)m + huge - 1) & ~(huge - 1)) : m;
+	if (a > m)
+		munmap(m, (size_t)(a - m));
+	if (a + len < m + len + slop)
+		munmap(a + len, (size_t)(m + len + slop - (a + len)));
+	if (madvise(a, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+		bench_die("madvise");
+	return a;
 }
 
 int bench_open(uint64_t feature, const char *op)

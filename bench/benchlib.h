@@ -20,6 +20,12 @@ double bench_median(double *v, int n);		/* sorts v */
 int bench_args(int argc, char **argv, const char *flag, int *flag_set,
 	       int *reps, int maxreps, size_t *sizes, size_t *nsizes);
 
+/*
+ * @len bytes of private anonymous memory, not yet touched: @thp ? 2 MiB-
+ * aligned with MADV_HUGEPAGE : MADV_NOHUGEPAGE.  MAP_FAILED if mmap fails.
+ */
+char *bench_map(size_t len, int thp);
+
 /* /dev/vmxfer, with the operation @feature available; exits otherwise. */
 int bench_open(uint64_t feature, const char *op);
 

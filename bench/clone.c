@@ -41,7 +41,6 @@
 
 #define MAXREPS	31
 #define FORK_REPS	51	/* fork timings are noisy: more of them */
-#define HPAGE	(2UL << 20)
 
 enum { KIND_4K, KIND_THP, NKIND };
 static const char *const kind_name[NKIND] = { "4 KiB", "THP" };
@@ -51,28 +50,6 @@ static int vfd;
 static unsigned char pattern(size_t off)
 {
 	return (unsigned char)((off >> 12) * 7 + (off & 0xfff) * 13 + 1);
-}
-
-/* len bytes of anonymous memory of the given kind, not yet touched. */
-static char *map_kind(size_t len, int kind)
-{
-	size_t slop = kind == KIND_THP ? HPAGE : 0;
-	char *m = mmap(NULL, len + slop, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *a;
-
-	if (m == MAP_FAILED)
-		return m;
-	a = m;
-	if (slop) {
-		a = (char *)(((unsigned long)m + HPAGE - 1) & ~(HPAGE - 1));
-		if (a > m)
-			munmap(m, (size_t)(a - m));
-		if (a + len < m + len + slop)
-			munmap(a + len, (size_t)(m + len + slop - (a + len)));
-	}
-	if (madvise(a, len, kind == KIND_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
-		bench_die("madvise");
-	return a;
 }
 
 /* A field of a /proc file ("Key:  N kB"), in kB; -1 if absent. */
@@ -163,7 +140,7 @@ static void spawn(struct target *t, size_t len, int kind)
 	if (t->pid < 0)
 		bench_die("fork");
 	if (t->pid == 0) {
-		char *a = map_kind(len, kind), op;
+		char *a = bench_map(len, kind == KIND_THP), op;
 		int reps;
 
 		close(c[1]);
@@ -231,7 +208,7 @@ static double time_clone(struct target *t)
 
 static double time_readv(struct target *t, int kind)
 {
-	char *b = map_kind(t->len, kind);
+	char *b = bench_map(t->len, kind == KIND_THP);
 	size_t done = 0;
 	double t0, dt;
 
