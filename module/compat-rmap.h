@@ -183,6 +183,16 @@ static inline void vmxfer_anon_vma_unlock(struct anon_vma *anon_vma)
 	up_write(&anon_vma->root->rwsem);
 }
 
+/* In the swap cache? */
+static inline bool vmxfer_page_swapcache(struct page *page)
+{
+#if KERNEL_VERSION(6, 1, 0) <= LINUX_VERSION_CODE
+	return folio_test_swapcache(page_folio(page));
+#else
+	return PageSwapCache(page);
+#endif
+}
+
 /* Mapped by any page table? */
 static inline bool vmxfer_page_mapped(struct page *page)
 {

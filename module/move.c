@@ -118,6 +118,27 @@ static int vmxfer_move_lock(struct vmxfer_move_ctx *c, struct page *page)
 }
 
 /*
+ * Under the page-table locks: lock @page without sleeping when the
+ * anon_vma whose lock we hold is already its anon_vma (the pages of a
+ * mapping share it), letting go of the previous page.  Lock order is kept
+ * by trying only.  False: take the slow way (WANT_LOCK).  A page in the
+ * swap cache always does (5.10 may drop it from the cache first).
+ */
+static bool vmxfer_move_trylock(struct vmxfer_move_ctx *c, struct page *page)
+{
+	if (!c->anon_vma || vmxfer_page_anon_vma(page) != c->anon_vma ||
+	    vmxfer_page_swapcache(page) || !trylock_page(page))
+		return false;
+	get_page(page);
+	if (c->page) {
+		unlock_page(c->page);
+		put_page(c->page);	/* mapped at its new place: not the last */
+	}
+	c->page = page;
+	return true;
+}
+
+/*
  * Split the large folio of @page (referenced), with no lock of ours held.
  * The split leaves the page it is given locked and holding the caller's
  * reference: the head, which the reference (a folio reference) is on.
@@ -231,7 +252,7 @@ static int vmxfer_move_present(struct vmxfer_move_ctx *c, pte_t *src_pte,
 		return vmxfer_move_want(c, page, VMXFER_WANT_SPLIT);
 	if (!c->dst_vma->anon_vma)
 		return vmxfer_move_want(c, NULL, VMXFER_WANT_ANON);
-	if (c->page != page)
+	if (c->page != page && !vmxfer_move_trylock(c, page))
 		return vmxfer_move_want(c, page, VMXFER_WANT_LOCK);
 	if (!c->anon_vma || !vmxfer_page_anon_exclusive(page, false) ||
 	    vmxfer_move_maybe_pinned(page))
@@ -512,6 +533,15 @@ static int vmxfer_move_vmas(struct vmxfer_move_ctx *c, unsigned long saddr,
 		if (ret)
 			return ret;
 	}
+	/*
+	 * Link a never-faulted dst at once, even if no page moves: a first
+	 * move (of a hole, say) prepares a userfaultfd-registered dst before
+	 * its faults give it an anon_vma of its own, which 5.10 and 6.1
+	 * could not move into.
+	 */
+	ret = vmxfer_move_prepare_dst(dst, src);
+	if (ret)
+		return ret;
 	c->src_vma = src;
 	c->dst_vma = dst;
 	return 0;

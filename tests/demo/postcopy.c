@@ -42,6 +42,8 @@ struct pc {
 	int vfd, uffd, sock, stop[2];
 	char *mem, *staging;
 	size_t len, chunk;
+	int thp;
+	char *mem_raw;
 	unsigned char *served;		/* per chunk, handler only */
 	struct pc_result *r;
 	char *err;
@@ -245,23 +247,46 @@ static double pc_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Map B's range and staging buffer, register the range with userfaultfd. */
+/* @len bytes, 2 MiB-aligned and THP-enabled with pc->thp; *raw to unmap. */
+static char *pc_map(struct pc *pc, size_t len, char **raw)
+{
+	size_t align = pc->thp ? 2UL << 20 : PC_PAGE;
+	char *p;
+
+	*raw = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*raw == MAP_FAILED)
+		return MAP_FAILED;
+	p = (char *)(((uintptr_t)*raw + align - 1) & ~(uintptr_t)(align - 1));
+	madvise(p, len, pc->thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	return p;
+}
+
+/*
+ * Map B's range and staging buffer, register the range with userfaultfd,
+ * and link the range to the staging buffer's anon_vma with a first move
+ * of nothing (a hole): on 5.10 and 6.1 a page can only move into a mapping
+ * linked to its anon_vma, and a fault there (a THP fault, or a write)
+ * would give a never-faulted range an anon_vma of its own before the
+ * handler sees it.
+ */
 static int pc_setup(struct pc *pc)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 
-	pc->mem = mmap(NULL, pc->len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	pc->staging = mmap(NULL, pc->chunk, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/*
+	 * One mapping, split by the registration: the staging buffer is its
+	 * tail, so both parts share one anon_vma whatever a neighbour gave
+	 * the mapping when it was made (5.10/6.1 need that, see above).
+	 */
+	pc->mem = pc_map(pc, pc->len + pc->chunk, &pc->mem_raw);
+	pc->staging = pc->mem + pc->len;
 	pc->served = calloc(pc->len / pc->chunk, 1);
-	if (pc->mem == MAP_FAILED || pc->staging == MAP_FAILED || !pc->served) {
+	if (pc->mem == MAP_FAILED || !pc->served) {
 		pc_fail(pc, "mmap: %s", strerror(errno));
 		return -1;
 	}
-	madvise(pc->mem, pc->len, MADV_NOHUGEPAGE);
-	madvise(pc->staging, pc->chunk, MADV_NOHUGEPAGE);
 	pc->uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	reg.range.start = (uintptr_t)pc->mem;
 	reg.range.len = pc->len;
@@ -270,25 +295,32 @@ static int pc_setup(struct pc *pc)
 		pc_fail(pc, "userfaultfd: %s", strerror(errno));
 		return -1;
 	}
+	pc->staging[0] = 1;	/* gives it an anon_vma */
+	madvise(pc->staging, PC_PAGE, MADV_DONTNEED);
+	if (vmxfer_move(pc->vfd, pc->mem, pc->staging, PC_PAGE,
+			VMXFER_MOVE_ALLOW_SRC_HOLES) != (ssize_t)PC_PAGE) {
+		pc_fail(pc, "linking the range: %s", strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
 static void pc_teardown(struct pc *pc)
 {
+	size_t align = pc->thp ? 2UL << 20 : PC_PAGE;
+
 	if (pc->uffd >= 0)
 		close(pc->uffd);
-	if (pc->mem && pc->mem != MAP_FAILED)
-		munmap(pc->mem, pc->len);
-	if (pc->staging && pc->staging != MAP_FAILED)
-		munmap(pc->staging, pc->chunk);
+	if (pc->mem_raw && pc->mem_raw != MAP_FAILED)
+		munmap(pc->mem_raw, pc->len + pc->chunk + align);
 	free(pc->served);
 }
 
-int pc_run(int vfd, size_t len, size_t chunk, int workers,
+int pc_run(int vfd, size_t len, size_t chunk, int workers, int thp,
 	   struct pc_result *r, char *err, size_t errlen)
 {
 	struct pc pc = { .vfd = vfd, .uffd = -1, .len = len, .chunk = chunk,
-			 .r = r, .err = err, .errlen = errlen };
+			 .thp = thp, .r = r, .err = err, .errlen = errlen };
 	struct pc_worker w[16];
 	pthread_t handler, th[16];
 	int sv[2], st;

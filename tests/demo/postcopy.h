@@ -23,10 +23,12 @@ struct pc_result {
 
 /*
  * Serve @len bytes (a multiple of @chunk, itself a multiple of 4 KiB) to
- * @workers threads touching every page in a shuffled order.  0 on
- * success, else -1 with a message in @err.
+ * @workers threads touching every page in a shuffled order; with @thp the
+ * range and the staging buffer are 2 MiB-aligned and THP-enabled (a 2 MiB
+ * chunk then moves as one huge page where the kernel can).  0 on success,
+ * else -1 with a message in @err.
  */
-int pc_run(int vfd, size_t len, size_t chunk, int workers,
+int pc_run(int vfd, size_t len, size_t chunk, int workers, int thp,
 	   struct pc_result *r, char *err, size_t errlen);
 
 #endif /* VMXFER_POSTCOPY_H */

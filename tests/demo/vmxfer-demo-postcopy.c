@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 	printf("serving %zu MiB to %d threads from another process, %zu KiB per "
 	       "fault, with vmxfer_move + UFFDIO_WAKE\n", mib, workers,
 	       chunk >> 10);
-	if (pc_run(vfd, mib << 20, chunk, workers, &r, err, sizeof(err))) {
+	if (pc_run(vfd, mib << 20, chunk, workers, 0, &r, err, sizeof(err))) {
 		fprintf(stderr, "vmxfer-demo-postcopy: %s\n", err);
 		return 1;
 	}

@@ -299,9 +299,13 @@ struct vmxfer_clone {
  *    relink it to dst's own anon_vma (as UFFDIO_MOVE).  5.10 and 6.1
  *    cannot change a page's anon_vma safely (their rmap readers do not
  *    recheck it), so dst shares src's anon_vma: a dst mapping that was
- *    never faulted, or that holds only pages moved there from the same
- *    source family, works; a page whose anon_vma dst is not linked to
- *    (dst faulted on its own) is EBUSY there.
+ *    never faulted (it is linked to src's anon_vma by the first call that
+ *    names it, even one that moves only a hole), that is a split-off part
+ *    of src's mapping, or that holds only pages moved there from the same
+ *    source works; a page whose anon_vma dst is not linked to (dst faulted
+ *    on its own, or merged at mmap time with a faulted neighbour) is EBUSY
+ *    there.  For a userfaultfd-served dst: carve the staging buffer out of
+ *    the same mapping, or move a hole into dst before its first fault.
  *  - Under the caller's mmap_lock held for write, both mappings write-
  *    locked: other threads faulting on either range wait and then see the
  *    page at one place or the other.
