@@ -27,6 +27,14 @@
  * returned sane output and is undone (munmap, arena re-reserved, pipe
  * drained), so the run is bounded in memory.  Ops not in INFO's features
  * must give EOPNOTSUPP.  A violation prints the call and the seed.
+ *
+ * Move works on the fuzzer's own memory: the state of every page it names
+ * (/proc/self/pagemap: populated or not, no fault) is taken before the
+ * call; a failed move changed none; a successful one moved whole pages,
+ * each now at dst with the data src held, src empty (and read as zeros
+ * now and then), nothing past 'moved' touched, a short move's remainder
+ * fails when asked again; then the pages are moved back (a move too) and
+ * every page must be as before, stamps included.
  */
 #include <errno.h>
 #include <fcntl.h>
