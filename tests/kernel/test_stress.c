@@ -1406,7 +1406,7 @@ static void *move_forker(void *arg)
 			break;
 		}
 		count(&cnt[OP_MOVE_FORK], 1, 0);
-		usleep(2000 + rnd(&s) % 20000);
+		usleep(5000 + rnd(&s) % 40000);
 	}
 	return NULL;
 }
