@@ -1297,6 +1297,9 @@ static void *mover(void *arg)
 		 * the next move to meet (EEXIST). */
 		if (rnd(&s) % 2)
 			madvise(from, len, MADV_DONTNEED);
+		/* Leave the caller's mmap_lock to the clone threads too (a
+		 * clone only tries it while holding the target's). */
+		usleep(1000 + rnd(&s) % 4000);
 	}
 	return NULL;
 }
@@ -1349,7 +1352,7 @@ static void *move_racer(void *arg)
 			}
 		}
 		count(&cnt[OP_MOVE_RACE], 1, 0);
-		usleep(rnd(&s) % 500);
+		usleep(rnd(&s) % 2000);
 	}
 	return NULL;
 }
@@ -1406,7 +1409,7 @@ static void *move_forker(void *arg)
 			break;
 		}
 		count(&cnt[OP_MOVE_FORK], 1, 0);
-		usleep(5000 + rnd(&s) % 40000);
+		usleep(50000 + rnd(&s) % 200000);
 	}
 	return NULL;
 }
