@@ -1293,10 +1293,9 @@ static void *mover(void *arg)
 				return NULL;
 			}
 		}
-		/* The left side's zero pages (just read): gone, or kept for
-		 * the next move to meet (EEXIST). */
-		if (rnd(&s) % 2)
-			madvise(from, len, MADV_DONTNEED);
+		/* The zero pages just read there: gone (the racer's reads
+		 * still leave some for the next move to meet: EEXIST). */
+		madvise(from, len, MADV_DONTNEED);
 		/* Leave the caller's mmap_lock to the clone threads too (a
 		 * clone only tries it while holding the target's). */
 		usleep(1000 + rnd(&s) % 4000);
