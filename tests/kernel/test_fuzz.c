@@ -27,6 +27,14 @@
  * returned sane output and is undone (munmap, arena re-reserved, pipe
  * drained), so the run is bounded in memory.  Ops not in INFO's features
  * must give EOPNOTSUPP.  A violation prints the call and the seed.
+ *
+ * Move works on the fuzzer's own memory: the state of every page it names
+ * (/proc/self/pagemap: populated or not, no fault) is taken before the
+ * call; a failed move changed none; a successful one moved whole pages,
+ * each now at dst with the data src held, src empty (and read as zeros
+ * now and then), nothing past 'moved' touched, a short move's remainder
+ * fails when asked again; then the pages are moved back (a move too) and
+ * every page must be as before, stamps included.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -77,8 +85,8 @@ static const int doc_errnos[F_NOPS][16] = {
 	[F_CLONE] = { EOPNOTSUPP, EINVAL, EFAULT, EBUSY, EIO, EAGAIN, ENOMEM,
 		      EEXIST, EBADF, ESRCH, EPERM, EINTR, E2BIG, EACCES,
 		      ETXTBSY },
-	[F_MOVE] = { EOPNOTSUPP, EINVAL, ENOENT, EEXIST, EBUSY, EAGAIN, ENOMEM,
-		     EFAULT, E2BIG },
+	[F_MOVE] = { EOPNOTSUPP, EINVAL, EFAULT, EPERM, EEXIST, ENOENT, EBUSY,
+		     ENOMEM, EINTR, E2BIG },
 	[F_REMAP] = { EOPNOTSUPP, EINVAL, EFAULT, ENOMEM, EEXIST, EINTR, E2BIG,
 		      EPERM },
 	[F_SPLICE] = { EOPNOTSUPP, EINVAL, EBADF, ESRCH, EPERM, EFAULT, EAGAIN,
@@ -109,13 +117,14 @@ static const uint32_t op_ver0[F_NOPS] = {
 
 enum rkind { R_ANON, R_THP, R_SHARED, R_MEMFD, R_FILE, R_PRIVFILE, R_NONE,
 	     R_RDONLY, R_WRONLY, R_MLOCK, R_SWAP, R_HUGETLB, R_SECRET, R_UFFD,
-	     R_GUARD, R_KSM, R_HOLE, R_ARENA, R_STACK, R_VDSO, R_VVAR,
-	     R_VSYSCALL, R_NKINDS };
+	     R_GUARD, R_KSM, R_HOLE, R_EMPTY, R_ZERO, R_LOCKE, R_ARENA, R_STACK,
+	     R_VDSO, R_VVAR, R_VSYSCALL, R_NKINDS };
 
 static const char *const rk_name[R_NKINDS] = {
 	"anon", "thp", "shared", "memfd", "file", "privfile", "none", "rdonly",
 	"wronly", "mlock", "swap", "hugetlb", "secret", "uffd", "guard", "ksm",
-	"hole", "arena", "stack", "vdso", "vvar", "vsyscall",
+	"hole", "empty", "zero", "lockempty", "arena", "stack", "vdso", "vvar",
+	"vsyscall",
 };
 
 /* Kinds whose pages carry pat(addr) in their first word. */
@@ -124,6 +133,23 @@ static const char *const rk_name[R_NKINDS] = {
 		 (1u << R_SWAP) | (1u << R_KSM))
 /* The fuzzer's own mappings that remap may take as a source. */
 #define SCRATCH (((1u << R_STACK) - 1) & ~0u)
+#define BIT(k) (1u << (k))
+/* Move: kinds that are not private anonymous memory (EINVAL) ... */
+#define MV_BADKIND (BIT(R_SHARED) | BIT(R_MEMFD) | BIT(R_FILE) | \
+		    BIT(R_PRIVFILE) | BIT(R_HUGETLB) | BIT(R_SECRET) | \
+		    BIT(R_VDSO) | BIT(R_VVAR))
+/* ... populated ones a move may take (preferred sources) ... */
+#define MV_FULL (BIT(R_ANON) | BIT(R_THP) | BIT(R_SWAP) | BIT(R_KSM) | \
+		 BIT(R_ZERO) | BIT(R_MLOCK))
+/* ... empty ones (preferred destinations) ... */
+#define MV_EMPTY (BIT(R_EMPTY) | BIT(R_HOLE) | BIT(R_GUARD) | BIT(R_LOCKE))
+/* ... and never a source: the fuzzer's own stack, and a uffd range
+ * nobody serves (its moved-away pages would fault MISSING for ever). */
+#define MV_NOSRC (BIT(R_STACK) | BIT(R_UFFD))
+/* Private kinds whose pages carry pat(addr): what a moved page holds. */
+#define MV_STAMPED (BIT(R_ANON) | BIT(R_THP) | BIT(R_MLOCK) | BIT(R_SWAP) | \
+		    BIT(R_KSM))
+#define MV_SNAP 1024	/* pages of src and dst whose state is compared */
 
 struct region {
 	uint64_t addr, len;
@@ -188,6 +214,8 @@ static struct fz {
 	uint64_t task_size;	/* TASK_SIZE: 4- or 5-level paging */
 	long vmsize_ref;
 	long exc[2];		/* known exceptions met: hint, FIXED* */
+	long mv_ok, mv_partial, mv_pages, mv_back, mv_zread, mv_busyback;
+	int relink;		/* 6.12+: a moved page takes dst's anon_vma */
 	char mapsref[1 << 16], mapsnow[1 << 16];
 	long mapsref_len;
 	char missing[128];	/* kinds that should exist but were not made */
@@ -238,6 +266,13 @@ static void *mapx(size_t len, int prot, int flags, int fd)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* Read every page: the zero page mapped there. */
+static void zero_touch(const struct region *r)
+{
+	for (uint64_t o = 0; r->addr && o < r->len; o += PG)
+		(void)*(volatile uint64_t *)(r->addr + o);
+}
+
 static void stamp(uint64_t a, uint64_t len)
 {
 	for (uint64_t o = 0; o < len; o += PG)
@@ -251,6 +286,7 @@ static void restamp_all(void)
 	for (int k = 0; k < R_NKINDS; k++)
 		if ((STAMPED & (1u << k)) && F.self.r[k].addr)
 			stamp(F.self.r[k].addr, F.self.r[k].len);
+	zero_touch(&F.self.r[R_ZERO]);
 }
 
 static void set(struct region *r, void *p, uint64_t len, int fill)
@@ -350,7 +386,7 @@ static void regions_make(struct rtab *t)
 	int fd;
 
 	memset(t, 0, sizeof(*t));
-	rcur = mapx(20 << 20, PROT_NONE, pa, -1);
+	rcur = mapx(28 << 20, PROT_NONE, pa, -1);
 	assert_non_null(rcur);
 	rcur += PG;
 	set(&t->r[R_ANON], mapr(16 * PG, PG, rw, pa, -1), 16 * PG, 1);
@@ -406,6 +442,15 @@ static void regions_make(struct rtab *t)
 	set(&t->r[R_HOLE], mapr(3 * PG, PG, rw, pa, -1), 3 * PG, 0);
 	if (t->r[R_HOLE].addr)
 		munmap((void *)(t->r[R_HOLE].addr + PG), PG);
+	/* Move's: an empty destination (THP-sized), zero pages, and an
+	 * empty mlocked one (on fault: nothing populated). */
+	set(&t->r[R_EMPTY], mapr(2 * HPG, HPG, rw, pa, -1), 2 * HPG, 0);
+	set(&t->r[R_ZERO], mapr(8 * PG, PG, rw, pa, -1), 8 * PG, 0);
+	zero_touch(&t->r[R_ZERO]);
+	set(&t->r[R_LOCKE], mapr(8 * PG, PG, rw, pa, -1), 8 * PG, 0);
+	if (t->r[R_LOCKE].addr && syscall(__NR_mlock2, t->r[R_LOCKE].addr,
+					  8 * PG, 1 /* MLOCK_ONFAULT */))
+		t->r[R_LOCKE].addr = 0;
 	t->r[R_STACK] = (struct region){ (uintptr_t)&here & ~(PG - 1), PG };
 	maps_special(t);
 	t->r[R_VSYSCALL] = (struct region){ VSYSCALL, PG };
@@ -485,7 +530,7 @@ static int child_pidfd(int reap)
  * next to a VMA whose anon_vma chain a fork made longer).
  */
 /* /proc/self/{maps,statm}, opened once per process (run()) and re-read. */
-static int maps_fd = -1, statm_fd = -1;
+static int maps_fd = -1, statm_fd = -1, pagemap_fd = -1;
 
 static void proc_open(void)
 {
@@ -493,9 +538,12 @@ static void proc_open(void)
 		close(maps_fd);
 	if (statm_fd >= 0)
 		close(statm_fd);
+	if (pagemap_fd >= 0)
+		close(pagemap_fd);
 	maps_fd = open("/proc/self/maps", O_RDONLY);
 	statm_fd = open("/proc/self/statm", O_RDONLY);
-	assert_true(maps_fd >= 0 && statm_fd >= 0);
+	pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
+	assert_true(maps_fd >= 0 && statm_fd >= 0 && pagemap_fd >= 0);
 }
 
 static long maps_raw(char *raw, size_t sz)
@@ -781,6 +829,12 @@ static void struct_in_range(struct call *c)
 	if (c->op == F_CLONE && (x->flags & 3) && (x->flags & 3) != 3 &&
 	    meets(p, n, x->dst, (x->len + PG - 1) & ~(PG - 1)))
 		bad(c, EINVAL);
+	if (c->op == F_MOVE &&
+	    (meets(p, n, ((const struct vmxfer_move *)c->buf)->src,
+		   ((const struct vmxfer_move *)c->buf)->len) ||
+	     meets(p, n, ((const struct vmxfer_move *)c->buf)->dst,
+		   ((const struct vmxfer_move *)c->buf)->len)))
+		bad(c, EINVAL);
 	if (c->op == F_REMAP &&
 	    (meets(p, n, r->old_addr, r->old_len) ||
 	     ((r->flags & 3) && (r->flags & 3) != 3 &&
@@ -1014,6 +1068,115 @@ static void gen_remap(struct call *c)
 		bad(c, EINVAL);
 }
 
+/* Move: the protections of the fuzzer's own kinds (first page). */
+static int mv_prot(int k)
+{
+	switch (k) {
+	case R_NONE: case R_ARENA: return PROT_NONE;
+	case R_RDONLY: return PROT_READ;
+	case R_WRONLY: return PROT_WRITE;
+	default: return PROT_READ | PROT_WRITE;
+	}
+}
+
+/* mlock is not inherited: the user phase (a fork) has nothing locked. */
+static int mv_locked(int k)
+{
+	return !F.user && (k == R_MLOCK || k == R_LOCKE);
+}
+
+/* Is the first page at @a (kind @k, -1: a special address) mapped? */
+static int mv_mapped(uint64_t a, int k)
+{
+	if (k < 0)
+		return 0;	/* 0, 0x1000, the free zone; others are beyond */
+	return !(k == R_HOLE && a == F.self.r[R_HOLE].addr + PG);
+}
+
+/* A page-aligned address in one of the fuzzer's own kinds, preferring
+ * @pref on clean calls; never in @deny, never a random address. */
+static uint64_t mv_pick(struct call *c, unsigned int pref, unsigned int deny,
+			int *k, uint64_t *room)
+{
+	uint64_t a, rlen;
+
+	for (int tries = 0; tries < 8 && (!wild() || rn(2)); tries++) {
+		int kind = rn(R_NKINDS);
+		const struct region *r = &F.self.r[kind];
+
+		if (!(pref & BIT(kind)) || !r->addr)
+			continue;
+		*k = kind;
+		a = one_in(3) ? r->addr : r->addr + rn(r->len / PG) * PG;
+		*room = r->addr + r->len - a;
+		return a;
+	}
+	a = pick_addr(c, &F.self, ~deny, k, &rlen, PA_NORANDOM);
+	*room = *k >= 0 ? F.self.r[*k].addr + rlen - a : 0;
+	return a;
+}
+
+/*
+ * Move (the caller's own memory): sources mostly populated private kinds,
+ * destinations mostly empty ones; also every other kind, holes, special
+ * addresses, unaligned and overlapping ranges, unknown flags.  The errors
+ * claimed exactly: the argument checks (EINVAL), then the first pair of
+ * mappings (EFAULT where one is not mapped, EINVAL for a kind or
+ * protections that cannot move).  Page-level outcomes (EEXIST, ENOENT,
+ * EBUSY, partial moves) are left to the checks after the call.
+ */
+static void gen_move(struct call *c)
+{
+	struct vmxfer_move *a = (void *)c->buf;
+	const uint64_t ts = F.task_size;
+	uint64_t sroom, droom;
+
+	switch (wild() ? rn(12) : rn(3)) {
+	case 0: a->flags = VMXFER_MOVE_ALLOW_SRC_HOLES; break;
+	case 3: a->flags = 1u << rn(32); break;
+	case 4: a->flags = rnd(); break;
+	default: a->flags = 0;
+	}
+	if (a->flags & ~VMXFER_MOVE_ALLOW_SRC_HOLES)
+		bad(c, EINVAL);
+	if (one_in(8))
+		a->moved = rnd();	/* an output: ignored on input */
+	a->src = mv_pick(c, MV_FULL, MV_NOSRC, &c->srck, &sroom);
+	if (!wild() && c->srck == R_MLOCK && F.self.r[R_LOCKE].addr && rn(4)) {
+		c->dstk = R_LOCKE;
+		a->dst = F.self.r[R_LOCKE].addr + rn(8) * PG;
+		droom = F.self.r[R_LOCKE].addr + 8 * PG - a->dst;
+	} else {
+		a->dst = mv_pick(c, MV_EMPTY, 0, &c->dstk, &droom);
+	}
+	c->rlen = sroom < droom ? sroom : droom;
+	a->len = pick_len(c->rlen, a->src);
+	if (wild() && one_in(8))
+		a->src += 1 + rn(PG - 1);
+	if (wild() && one_in(8))
+		a->dst += 1 + rn(PG - 1);
+	if (wild() && one_in(10) && c->srck >= 0) {
+		/* overlapping its own source */
+		a->dst = a->src + rn(a->len / PG ?: 1) * PG;
+		c->dstk = c->srck;
+	}
+	/* The argument checks, as the header lists them: EINVAL. */
+	if (!a->len || ((a->src | a->dst | a->len) & (PG - 1)) || a->len > ts ||
+	    a->src > ts - a->len || a->dst > ts - a->len ||
+	    (a->src < a->dst + a->len && a->dst < a->src + a->len)) {
+		bad(c, EINVAL);
+		return;
+	}
+	/* The first pair of mappings. */
+	if (!mv_mapped(a->src, c->srck) || !mv_mapped(a->dst, c->dstk))
+		bad(c, EFAULT);
+	else if ((MV_BADKIND & (BIT(c->srck) | BIT(c->dstk))) ||
+		 !(mv_prot(c->srck) & PROT_WRITE) ||
+		 mv_prot(c->srck) != mv_prot(c->dstk) ||
+		 mv_locked(c->srck) != mv_locked(c->dstk))
+		bad(c, EINVAL);
+}
+
 static void gen_splice(struct call *c)
 {
 	struct vmxfer_splice *a = (void *)c->buf;
@@ -1156,7 +1319,8 @@ static unsigned long gen_badcmd(void)
 static void gen(struct call *c)
 {
 	static const uint8_t weights[] = {
-		F_INFO, F_SYMBOL, F_MOVE, F_MERGE, F_BADCMD,
+		F_INFO, F_SYMBOL, F_MERGE, F_BADCMD,
+		F_MOVE, F_MOVE, F_MOVE, F_MOVE, F_MOVE,
 		F_CLONE, F_CLONE, F_CLONE, F_CLONE, F_CLONE, F_CLONE,
 		F_REMAP, F_REMAP, F_REMAP, F_REMAP, F_REMAP,
 		F_SPLICE, F_SPLICE, F_SPLICE, F_SPLICE,
@@ -1167,8 +1331,7 @@ static void gen(struct call *c)
 	F.clean = one_in(2);
 	do
 		c->op = weights[rn(sizeof(weights))];
-	while ((c->op == F_MOVE || c->op == F_MERGE) &&
-	       (F.features & (1ULL << op_feat[c->op])));
+	while (c->op == F_MERGE && (F.features & (1ULL << op_feat[c->op])));
 	c->srck = c->dstk = -1;
 	if (c->op == F_BADCMD) {
 		c->cmd = gen_badcmd();
@@ -1189,6 +1352,7 @@ static void gen(struct call *c)
 	case F_CLONE: gen_clone(c); break;
 	case F_REMAP: gen_remap(c); break;
 	case F_SPLICE: gen_splice(c); break;
+	case F_MOVE: gen_move(c); break;
 	default: gen_random(c);
 	}
 	c->size = pick_size(c, op_ver0[c->op]);
@@ -1305,6 +1469,254 @@ static void drain(void)
 		;
 }
 
+/* --- move: page states before and after --------------------------------------- */
+
+/*
+ * What /proc/self/pagemap says of each page, without faulting anything in:
+ * 1 populated (a page, the zero page or a swap entry: a page read back
+ * from swap is the same), 2 a guard region (7.x), 0 nothing there (reads
+ * as zeros).
+ */
+static struct mvsnap {
+	uint64_t src, dst;
+	long n;
+	uint8_t s0[MV_SNAP], d0[MV_SNAP];
+} MS;
+
+static void pm_read(uint64_t a, long n, uint8_t *out)
+{
+	static uint64_t e[MV_SNAP];
+	long got = 0;
+
+	memset(e, 0, n * sizeof(e[0]));
+	if (a < F.task_size && n)
+		got = pread(pagemap_fd, e, n * sizeof(e[0]), (off_t)(a / PG * 8));
+	for (long i = 0; i < n; i++)
+		out[i] = i >= got / 8 ? 0 : (e[i] >> 62 & 3) ? 1 :
+			 (e[i] >> 58 & 1) ? 2 : 0;
+}
+
+/* Before a move: the state of the pages it names (up to MV_SNAP each). */
+static void mv_snap(const struct call *c)
+{
+	const struct vmxfer_move *a = (const void *)c->buf;
+	uint64_t n = a->len / PG;
+
+	MS.src = a->src & ~(PG - 1);
+	MS.dst = a->dst & ~(PG - 1);
+	MS.n = n < 1 ? 1 : n > MV_SNAP ? MV_SNAP : (long)n;
+	pm_read(MS.src, MS.n, MS.s0);
+	pm_read(MS.dst, MS.n, MS.d0);
+}
+
+/* The fuzzer's region holding @a, or -1. */
+static int kind_at(uint64_t a)
+{
+	for (int k = 0; k < R_STACK; k++)
+		if (F.self.r[k].addr && a >= F.self.r[k].addr &&
+		    a < F.self.r[k].addr + F.self.r[k].len)
+			return k;
+	return -1;
+}
+
+/*
+ * Put the pages a move took back where they were: every run of pages that
+ * was at src (and not at dst) before and is at dst (and not at src) now
+ * is moved back, with a move.  Where that fails, the hard way (zap dst,
+ * stamp src again).  Returns the number of pages that needed the hard
+ * way.  Before 6.12 a page that dst itself faulted in (a swap entry moved
+ * there and read back, while dst's anon_vma was another source's) cannot
+ * go back: EBUSY, documented (header: "5.10 and 6.1 ..."); not counted.
+ */
+static long mv_restore(void)
+{
+	static uint8_t s1[MV_SNAP], d1[MV_SNAP];
+	long hard = 0;
+	int soft = 0;
+
+	pm_read(MS.src, MS.n, s1);
+	pm_read(MS.dst, MS.n, d1);
+	for (long i = 0, j; i < MS.n; i = j) {
+		ssize_t r;
+
+		for (j = i + 1; j < MS.n && !!s1[j] == !!s1[i] && !!d1[j] == !!d1[i] &&
+			     !!MS.s0[j] == !!MS.s0[i] && !!MS.d0[j] == !!MS.d0[i]; j++)
+			;
+		if (!MS.s0[i] || s1[i] || !d1[i] || MS.d0[i])
+			continue;
+		r = vmxfer_move(F.vfd, (void *)(MS.src + i * PG),
+				(void *)(MS.dst + i * PG), (j - i) * PG, 0);
+		if (r == (ssize_t)((j - i) * PG)) {
+			F.mv_back++;
+			continue;
+		}
+		if (!F.relink && r < 0 && errno == EBUSY) {
+			F.mv_busyback++;
+			soft = 1;
+			continue;
+		}
+		printf("# moving pages back from %#llx to %#llx (%ld pages): %zd (%s)\n",
+		       (unsigned long long)(MS.dst + i * PG),
+		       (unsigned long long)(MS.src + i * PG), j - i, r,
+		       r < 0 ? strerror(errno) : "short");
+		hard += j - i;
+	}
+	if (!hard && !soft)
+		return 0;
+	pm_read(MS.src, MS.n, s1);
+	pm_read(MS.dst, MS.n, d1);
+	for (long i = 0; i < MS.n; i++) {
+		uint64_t s = MS.src + i * PG, d = MS.dst + i * PG;
+		int k = kind_at(s);
+
+		if (d1[i] && !MS.d0[i])
+			madvise((void *)d, PG, MADV_DONTNEED);
+		if (MS.s0[i] && !s1[i] && k >= 0 && (MV_STAMPED & BIT(k)))
+			*(volatile uint64_t *)s = pat(s);
+		else if (MS.s0[i] && !s1[i])	/* a zero page (as it was?) */
+			(void)*(volatile uint64_t *)s;
+	}
+	return hard;
+}
+
+/* What the first word of the fuzzer's page @s holds, if known. */
+static int mv_expect(uint64_t s, uint64_t *w)
+{
+	int k = kind_at(s);
+
+	if (k >= 0 && (MV_STAMPED & BIT(k))) {
+		*w = pat(s);
+		return 1;
+	}
+	*w = 0;
+	return k == R_ZERO;
+}
+
+/*
+ * A move succeeded: @moved bytes.  moved is whole pages, 0 < moved <= len;
+ * each moved page is at dst now (holding what it held at src) and src has
+ * nothing there (reads zeros); a src hole left dst as it was; nothing past
+ * moved changed; a short move's remainder fails when asked again.  Then
+ * the pages are moved back (a move too) and the ranges must be as before,
+ * stamps included.
+ */
+static int mv_check_ok(const struct call *c, long ret, uint64_t moved)
+{
+	static uint8_t s1[MV_SNAP], d1[MV_SNAP];
+	const struct vmxfer_move *in = (const void *)c->buf;
+	const char *why = NULL;
+	uint64_t bad = 0, w;
+	long np = moved / PG, v = 0;
+
+	if (!moved || moved > in->len || (moved & (PG - 1)))
+		why = "move: 'moved' is not whole pages within len";
+	pm_read(MS.src, MS.n, s1);
+	pm_read(MS.dst, MS.n, d1);
+	for (long i = 0; i < MS.n && !why; i++) {
+		uint64_t s = MS.src + i * PG, d = MS.dst + i * PG;
+
+		bad = s;
+		if (i >= np) {
+			if (s1[i] != MS.s0[i] || d1[i] != MS.d0[i])
+				why = "move changed pages past 'moved'";
+		} else if (s1[i]) {
+			why = "a moved page is still at src (src does not read zeros)";
+		} else if (!MS.s0[i]) {
+			if (d1[i] != MS.d0[i])
+				why = "a src hole changed dst";
+		} else if (!d1[i]) {
+			why = "a moved page is not at dst";
+		} else if (mv_expect(s, &w) && *(volatile uint64_t *)d != w) {
+			printf("# dst %#llx holds %#llx, src %#llx held %#llx\n",
+			       (unsigned long long)d,
+			       (unsigned long long)*(volatile uint64_t *)d,
+			       (unsigned long long)s, (unsigned long long)w);
+			why = "move: dst does not hold what src held";
+		}
+	}
+	if (why) {
+		printf("# page %#llx (src %#llx dst %#llx, %ld pages compared, "
+		       "moved %#llx)\n", (unsigned long long)bad,
+		       (unsigned long long)MS.src, (unsigned long long)MS.dst,
+		       MS.n, (unsigned long long)moved);
+		v = violation(c, ret, 0, why);
+	}
+	F.mv_ok++;
+	F.mv_pages += np;
+	if (!v && moved < in->len) {
+		ssize_t r = vmxfer_move(F.vfd, (void *)(in->dst + moved),
+					(void *)(in->src + moved), in->len - moved,
+					in->flags);
+
+		F.mv_partial++;
+		if (r >= 0 || !in_doc(F_MOVE, errno))
+			v = violation(c, ret, r < 0 ? errno : 0,
+				      "a short move's remainder did not fail "
+				      "with a documented errno when asked again");
+	}
+	/*
+	 * Read the pages that left src for real now and then (each faults a
+	 * zero page in: its page table is still there, so no huge zero page
+	 * can spread past it), and zap them again.
+	 */
+	if (!v && np && !mv_locked(c->srck) && one_in(4)) {
+		for (long i = 0; i < np && i < MS.n; i++) {
+			if (!MS.s0[i])
+				continue;
+			if (*(volatile uint64_t *)(MS.src + i * PG) && !v)
+				v = violation(c, ret, 0, "src does not read zeros after the move");
+			madvise((void *)(MS.src + i * PG), PG, MADV_DONTNEED);
+		}
+		F.mv_zread++;
+	}
+	return v;
+}
+
+/* After any move, successful or not: back to the state before, checked. */
+static int mv_after(const struct call *c, long ret, int err)
+{
+	static uint8_t s1[MV_SNAP], d1[MV_SNAP];
+	long hard = mv_restore();
+	uint64_t lost;
+	int v = 0;
+
+	pm_read(MS.src, MS.n, s1);
+	pm_read(MS.dst, MS.n, d1);
+	if (memcmp(s1, MS.s0, MS.n) || memcmp(d1, MS.d0, MS.n)) {
+		long i = 0;
+
+		while (i < MS.n - 1 && s1[i] == MS.s0[i] && d1[i] == MS.d0[i])
+			i++;
+		printf("# page %ld of %ld: src %#llx was %d is %d, dst %#llx was %d "
+		       "is %d (1 populated, 2 guard)\n", i, MS.n,
+		       (unsigned long long)(MS.src + i * PG), MS.s0[i], s1[i],
+		       (unsigned long long)(MS.dst + i * PG), MS.d0[i], d1[i]);
+		v = violation(c, ret, err, ret < 0 ? "a failed move changed pages"
+						   : "pages not as before after moving them back");
+	} else if (hard) {
+		v = violation(c, ret, err, "moving the pages back failed");
+	}
+	lost = stamps_bad(MS.src, MS.src + MS.n * PG);
+	if (!lost)
+		lost = stamps_bad(MS.dst, MS.dst + MS.n * PG);
+	if (lost) {
+		printf("# page %#llx lost its stamp\n", (unsigned long long)lost);
+		restamp_all();
+		if (!v)
+			v = violation(c, ret, err, ret < 0 ? "a failed move changed the fuzzer's data"
+							   : "data not back after moving it back");
+	}
+	/* A fresh destination now and then (5.10/6.1: its anon_vma is then
+	 * the next source's). */
+	if (ret >= 0 && c->dstk == R_EMPTY && one_in(2)) {
+		const struct region *r = &F.self.r[R_EMPTY];
+
+		mmap((void *)r->addr, r->len, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	}
+	return v;
+}
+
 /* After a successful call: sane output, then undo it.  0 or a violation. */
 static int after_ok(const struct call *c, long ret)
 {
@@ -1315,7 +1727,10 @@ static int after_ok(const struct call *c, long ret)
 		if (c->op == F_REMAP)	/* its result is unknown: restamp */
 			moved(((struct vmxfer_remap *)c->buf)->old_addr,
 			      ((struct vmxfer_remap *)c->buf)->old_len, 0, 1);
-		return violation(c, ret, 0, "success through an unwritable argument");
+		v = violation(c, ret, 0, "success through an unwritable argument");
+		if (c->op == F_MOVE)
+			mv_after(c, ret, 0);
+		return v;
 	}
 	read_back(c, out, 64);
 	switch (c->op) {
@@ -1366,6 +1781,12 @@ static int after_ok(const struct call *c, long ret)
 		moved(in->old_addr, in->old_len, 0, 1);
 		break;
 	}
+	case F_MOVE:
+		v = ret ? violation(c, ret, 0, "move returned non-zero") :
+		    mv_check_ok(c, ret, ((struct vmxfer_move *)out)->moved);
+		if (mv_after(c, ret, 0))
+			v = 1;
+		break;
 	case F_SPLICE: {
 		struct vmxfer_splice *in = (void *)c->buf, *o = (void *)out;
 		int fd = in->pipe_fd == F.pipe_good[1] ? F.pipe_good[0] : -1;
@@ -1441,6 +1862,8 @@ static void check_one(struct call *c)
 	long ret;
 
 	avail = feat < 0 || (F.features & (1ULL << feat));
+	if (c->op == F_MOVE)
+		mv_snap(c);
 	if (c->intr)
 		setitimer(ITIMER_REAL, &it, NULL);
 	ret = ioctl(F.vfd, c->cmd, c->arg);
@@ -1461,7 +1884,7 @@ static void check_one(struct call *c)
 			violation(c, ret, 0, "unprivileged call on root's process succeeded");
 		after_ok(c, ret);
 		/* Mapping ops: the whole maps; others: the cheap digest. */
-		if ((c->op == F_CLONE || c->op == F_REMAP ||
+		if ((c->op == F_CLONE || c->op == F_REMAP || c->op == F_MOVE ||
 		     vmsize() != F.vmsize_ref) && !maps_same()) {
 			violation(c, ret, 0, "mappings differ after undoing a success");
 			maps_diff();
@@ -1513,11 +1936,46 @@ static void check_one(struct call *c)
 			maps_ref();
 		}
 		stamps_after(c, ret, err);
+	} else if (c->op == F_MOVE) {
+		mv_after(c, ret, err);
+		if ((vmsize() != F.vmsize_ref || F.done % 8 == 0) && !maps_same()) {
+			violation(c, ret, err, "a failed call changed the caller's mappings");
+			maps_diff();
+			maps_ref();
+		}
 	} else if ((vmsize() != F.vmsize_ref || F.done % 64 == 0) && !maps_same()) {
 		violation(c, ret, err, "a failed call changed the caller's mappings");
 		maps_diff();
 		maps_ref();
 	}
+}
+
+/*
+ * Now and then: a THP again in R_THP (a move or remap splits it), and
+ * the move destinations empty again (a self splice or clone may have
+ * faulted zero pages in; guard markers survive MADV_DONTNEED).
+ */
+static void regions_refresh(void)
+{
+	const struct region *t = &F.self.r[R_THP], *l = &F.self.r[R_LOCKE];
+
+	if (t->addr && mmap((void *)t->addr, t->len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+	    MAP_FAILED) {
+		madvise((void *)t->addr, t->len, MADV_HUGEPAGE);
+		stamp(t->addr, t->len);
+	}
+	for (int k = R_HOLE; k <= R_EMPTY; k++)
+		if (F.self.r[k].addr)
+			madvise((void *)F.self.r[k].addr, F.self.r[k].len,
+				MADV_DONTNEED);
+	if (F.self.r[R_GUARD].addr)
+		madvise((void *)F.self.r[R_GUARD].addr, F.self.r[R_GUARD].len,
+			MADV_DONTNEED);
+	if (l->addr && mmap((void *)l->addr, l->len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+	    MAP_FAILED && !F.user)
+		syscall(__NR_mlock2, l->addr, l->len, 1 /* MLOCK_ONFAULT */);
 }
 
 static void periodic(int final)
@@ -1533,13 +1991,12 @@ static void periodic(int final)
 		restamp_all();
 		F.nviol++;
 	}
-	if (F.done % 16384 == 0) {
-		if (!F.user)
-			fz_target_pageout();
-		if (F.self.r[R_SWAP].addr)
-			madvise((void *)F.self.r[R_SWAP].addr, F.self.r[R_SWAP].len,
-				MADV_PAGEOUT_);
-	}
+	if (F.done % 16384 == 0 && !F.user)
+		fz_target_pageout();
+	if (F.self.r[R_SWAP].addr)
+		madvise((void *)F.self.r[R_SWAP].addr, F.self.r[R_SWAP].len,
+			MADV_PAGEOUT_);
+	regions_refresh();
 }
 
 static void report(const char *phase, double secs)
@@ -1558,10 +2015,25 @@ static void report(const char *phase, double secs)
 				printf(", %s %ld", strerrorname_np(e) ?: "?", F.hist[o][e]);
 		printf("\n");
 	}
+	if (F.features & VMXFER_FEAT_MOVE)
+		printf("#   move: %ld ok (%ld short), %ld pages moved, %ld runs "
+		       "moved back (%ld EBUSY: before 6.12), src read as zeros "
+		       "%ld times\n", F.mv_ok, F.mv_partial, F.mv_pages,
+		       F.mv_back, F.mv_busyback, F.mv_zread);
 	if (F.exc[0] || F.exc[1])
 		printf("#   known exceptions: remap EPERM below mmap_min_addr: "
 		       "%ld with a hint, %ld FIXED/NOREPLACE\n", F.exc[0], F.exc[1]);
 	fflush(stdout);
+}
+
+/* Grow the stack well below run()'s frame once: a call that needs more
+ * stack than any before would show as a changed [stack] in the maps. */
+static __attribute__((noinline)) void stack_reserve(void)
+{
+	volatile char below[128 << 10];
+
+	below[0] = 0;
+	below[sizeof(below) - 1] = 0;
 }
 
 static void run(long n)
@@ -1576,11 +2048,14 @@ static void run(long n)
 	deep[sizeof(deep) - 1] = 0;
 	memset(F.hist, 0, sizeof(F.hist));
 	memset(F.exc, 0, sizeof(F.exc));
+	F.mv_ok = F.mv_partial = F.mv_pages = F.mv_back = F.mv_zread = 0;
+	F.mv_busyback = 0;
 	F.done = 0;
 	F.nviol = 0;
 	F.n = n;
 	restamp_all();
 	proc_open();
+	stack_reserve();
 	maps_ref();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (F.done < n && F.nviol < 20) {
@@ -1616,6 +2091,12 @@ static void setup_all(void)
 	assert_int_equal(vmxfer_info(F.vfd, &info), 0);
 	F.features = info.features;
 	F.nr_symbols = info.nr_symbols;
+	{
+		int ma = 0, mi = 0;
+
+		sscanf(info.kernel_release, "%d.%d", &ma, &mi);
+		F.relink = ma > 6 || (ma == 6 && mi >= 12);
+	}
 	F.seed = env_long("VMXFER_FUZZ_SEED", 0x766d786672);
 	if (!strcmp(getenv("VMXFER_FUZZ_SEED") ?: "", "random"))
 		F.seed = (uint64_t)time(NULL) * 2654435761u ^ getpid();
@@ -1708,8 +2189,7 @@ static int coverage_ok(void)
 	for (int o = 0; o < F_BADCMD; o++) {
 		int feat = op_feat[o];
 
-		if ((o == F_MOVE || o == F_MERGE) &&
-		    (F.features & (1ULL << feat))) {
+		if (o == F_MERGE && (F.features & (1ULL << feat))) {
 			printf("# %s is available: the fuzzer has no generator "
 			       "for it yet (add one; it is not called)\n",
 			       fop_name[o]);
