@@ -1763,6 +1763,49 @@ static void within(const char *what, long kb, long limit)
 			 limit);
 }
 
+/*
+ * A fault in any thread (cmocka's own handler would exit(-1) from a worker
+ * thread without a word): say which thread, doing what, at which address,
+ * then die of it.  Async-signal-safe: snprintf into a stack buffer is not
+ * strictly, but the process is going down either way.
+ */
+static struct worker *crash_wk;
+static int crash_nwk;
+
+static void crash_handler(int sig, siginfo_t *si, void *uc)
+{
+	char buf[256];
+	const char *who = "?", *op = "?";
+	int tid = gettid(), n;
+
+	(void)uc;
+	for (int i = 0; crash_wk && i < crash_nwk; i++)
+		if (atomic_load(&crash_wk[i].tid) == tid) {
+			who = crash_wk[i].name;
+			op = atomic_load(&crash_wk[i].op);
+		}
+	n = snprintf(buf, sizeof(buf), "# CRASH: signal %d (code %d) at %p in "
+		     "thread %d (%s, in \"%s\")\n", sig, si->si_code,
+		     si->si_addr, tid, who, op ? op : "?");
+	if (n > 0 && write(2, buf, (size_t)n) < 0)
+		n = 0;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void crash_report(struct worker *w, int nw)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = crash_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	crash_wk = w;
+	crash_nwk = nw;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
 static void test_stress(void **state)
 {
 	struct worker w[] = {
@@ -1815,6 +1858,7 @@ static void test_stress(void **state)
 	wk = w;
 	nwk = nw;
 	wd_limit = wd;
+	crash_report(w, nw);
 	start_workers(w, nw);
 	t0 = now_ms();
 	next = t0 + 3000 + rnd(&s) % 7000;
