@@ -590,6 +590,43 @@ static struct {
 	int bfd;
 } tg;
 
+/*
+ * The caller's address space is shared by every worker.  A FIXED clone or
+ * remap that fails after unmapping its destination leaves a hole the kernel
+ * may give to the next mapping another thread asks for; the failing thread
+ * then munmaps (or re-reserves) that range.  So the calls that let the
+ * kernel choose an address take maplock shared, and a FIXED call holds it
+ * exclusive from the call through its clean-up: no mapping of another
+ * thread can land in the hole in between.
+ */
+static pthread_rwlock_t maplock;
+
+static void *clone_locked(int pidfd, void *src, size_t len, void *dst,
+			  unsigned int flags)
+{
+	void *c;
+
+	if (flags)
+		pthread_rwlock_wrlock(&maplock);
+	else
+		pthread_rwlock_rdlock(&maplock);
+	c = vmxfer_clone(vfd, pidfd, src, len, dst, flags);
+	if (!flags)
+		pthread_rwlock_unlock(&maplock);
+	return c;		/* a FIXED caller unlocks after its clean-up */
+}
+
+static void *remap_locked(void *old, size_t len, size_t nl, void *dst,
+			  unsigned int flags)
+{
+	void *r;
+
+	pthread_rwlock_rdlock(&maplock);
+	r = vmxfer_remap(vfd, old, len, nl, dst, flags);
+	pthread_rwlock_unlock(&maplock);
+	return r;
+}
+
 struct worker {
 	const char *name;
 	void *(*fn)(void *);
@@ -713,16 +750,24 @@ static void *clone_worker(void *arg)
 		pthread_rwlock_rdlock(&tg.lock);
 		k->epoch = tg.epoch;
 		k->src = (uint64_t)(uintptr_t)tg.arena + off;
-		c = vmxfer_clone(vfd, tg.pidfd, (void *)(uintptr_t)k->src, len,
+		c = clone_locked(tg.pidfd, (void *)(uintptr_t)k->src, len,
 				 fix ? fix->addr : NULL, flags);
 		pthread_rwlock_unlock(&tg.lock);
-		if (fix && (c != MAP_FAILED || errno != EINVAL)) {
-			/* Replaced (or unmapped by the failure): ours no more. */
-			if (c == MAP_FAILED)
-				munmap(fix->addr, fix->len);
-			else if (fix->len > len)
-				munmap(fix->addr + len, fix->len - len);
-			fix->addr = NULL;
+		if (fix) {
+			int e = errno;
+
+			if (c != MAP_FAILED || e != EINVAL) {
+				/* Replaced, or maybe unmapped by the failure:
+				 * ours no more (maplock: still nobody else's).
+				 */
+				if (c == MAP_FAILED)
+					munmap(fix->addr, fix->len);
+				else if (fix->len > len)
+					munmap(fix->addr + len, fix->len - len);
+				fix->addr = NULL;
+			}
+			pthread_rwlock_unlock(&maplock);
+			errno = e;
 		}
 		if (!judge(op, c != MAP_FAILED)) {
 			if (errno == ESRCH)	/* until the next target is in */
@@ -741,7 +786,7 @@ static void *clone_worker(void *arg)
 			char *r;
 
 			beat(me, "remap clone");
-			r = vmxfer_remap(vfd, c, len, nl, NULL, 0);
+			r = remap_locked(c, len, nl, NULL, 0);
 			if (judge(OP_CLONE_REMAP, r != MAP_FAILED)) {
 				munmap(c, len);		/* the fresh source */
 				k->addr = r;
@@ -1071,7 +1116,24 @@ static void *remapper(void *arg)
 			break;
 		}
 		beat(me, "remap");
-		b = vmxfer_remap(vfd, sl->a, sl->len, nl, want, flags);
+		if (want) {
+			int e;
+
+			/* Exclusive: a failure may leave a hole in the
+			 * reservation, which is made whole again before any
+			 * other thread may map.
+			 */
+			pthread_rwlock_wrlock(&maplock);
+			b = vmxfer_remap(vfd, sl->a, sl->len, nl, want, flags);
+			e = errno;
+			if (b == MAP_FAILED)
+				mmap(want, 2 * sl->len, PROT_NONE, MAP_PRIVATE |
+				     MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			pthread_rwlock_unlock(&maplock);
+			errno = e;
+		} else {
+			b = remap_locked(sl->a, sl->len, nl, NULL, 0);
+		}
 		gmax = atomic_load(&sgen);
 		if (!judge(op, b != MAP_FAILED))
 			continue;
@@ -1130,7 +1192,7 @@ static void *self_cloner(void *arg)
 
 		beat(me, "self clone shared");
 		/* Shared memory: the clone is the same pages. */
-		c = vmxfer_clone(vfd, self, shm, len, NULL, 0);
+		c = clone_locked(self, shm, len, NULL, 0);
 		if (judge(OP_CLONE_SELF_SHM, c != MAP_FAILED)) {
 			size_t i = rnd(&s) % (len / 8);
 
@@ -1143,7 +1205,7 @@ static void *self_cloner(void *arg)
 		}
 		/* A slot: refused while it has pages; else empty. */
 		beat(me, "self clone slot");
-		c = vmxfer_clone(vfd, self, sl->a, sl->len, NULL, 0);
+		c = clone_locked(self, sl->a, sl->len, NULL, 0);
 		if (judge(OP_CLONE_SELF_ANON, c != MAP_FAILED)) {
 			for (size_t i = 0; i < sl->len / 8; i++)
 				if (c[i]) {
@@ -1453,7 +1515,9 @@ static void target_begin(uint64_t *s, unsigned int wd_s)
 
 	assert_true(bfd >= 0);
 	assert_int_equal(ftruncate(bfd, BOARD_SIZE), 0);
+	pthread_rwlock_rdlock(&maplock);
 	b = mmap(NULL, BOARD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, bfd, 0);
+	pthread_rwlock_unlock(&maplock);
 	assert_ptr_not_equal(b, MAP_FAILED);
 	snprintf(fd_s, sizeof(fd_s), "%d", 3);
 	snprintf(ep_s, sizeof(ep_s), "%lu", (unsigned long)epochs + 1);
@@ -1837,6 +1901,7 @@ static void test_stress(void **state)
 	pthread_rwlockattr_setkind_np(&ra,
 				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&tg.lock, &ra);
+	pthread_rwlock_init(&maplock, &ra);
 	huge_zero_page();
 	test_mem_snapshot(&m0);
 	swslot[0] = test_meminfo("SwapTotal") - test_meminfo("SwapFree") - m0.swapcached;
