@@ -16,15 +16,21 @@
  *    and other moves), and both VMAs write-locked (per-VMA-lock faults);
  *  - the page's lock, then the root write lock of its anon_vma (rmap
  *    walkers: see compat-rmap.h), taken with no page-table lock held;
- *  - the two page-table locks, lower address first.
+ *  - the two page-table locks, lower address first;
+ *  - under them, more pages of the same anon_vma, by trylock only.
  * Nothing allocates while an anon_vma lock is held (reclaim would take it
  * for read): tables and anon_vmas are prepared with only the mmap_lock.
  *
  * THPs: a whole, equally aligned one moves as its PMD on 6.12 and later
  * (vmxfer_move_huge()); otherwise, and on 5.10 and 6.1, it is split, PMD
- * then folio.  Each page moves under its own locks: another thread of the
- * caller that touches either range sees the page at one place or the
- * other (its fault waits on the mmap_lock or the VMA lock), never lost.
+ * then folio.
+ *
+ * Pages move in batches of up to a page table (vmxfer_move_batch()):
+ * under one round of the locks above, entry by entry (cleared, pins
+ * checked again, set at the destination), then one TLB flush.
+ * Another thread of the caller that touches either range sees each page
+ * at one place or the other (its fault waits on the mmap_lock or the VMA
+ * lock), never lost.
  */
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -58,10 +64,8 @@ enum vmxfer_move_want {
 	VMXFER_WANT_ANON,	/* prepare the destination's anon_vma */
 };
 
-/* A source hole: moved as nothing with ALLOW_SRC_HOLES, else -ENOENT. */
-#define VMXFER_MOVE_HOLE	1
 /* A whole THP moved as its PMD (6.12+): PMD_SIZE bytes, not a page. */
-#define VMXFER_MOVED_PMD	2
+#define VMXFER_MOVED_PMD	1
 
 struct vmxfer_move_ctx {
 	struct mm_struct *mm;
@@ -120,22 +124,23 @@ static int vmxfer_move_lock(struct vmxfer_move_ctx *c, struct page *page)
 /*
  * Under the page-table locks: lock @page without sleeping when the
  * anon_vma whose lock we hold is already its anon_vma (the pages of a
- * mapping share it), letting go of the previous page.  Lock order is kept
- * by trying only.  False: take the slow way (WANT_LOCK).  A page in the
- * swap cache always does (5.10 may drop it from the cache first).
+ * mapping share it).  Lock order is kept by trying only.  No reference is
+ * taken: the entry mapping it holds one while the page-table lock is
+ * held, and the page is unlocked before that lock is dropped.  False:
+ * take the slow way (WANT_LOCK).  A page in the swap cache always does
+ * (5.10 may drop it from the cache first).
  */
 static bool vmxfer_move_trylock(struct vmxfer_move_ctx *c, struct page *page)
 {
-	if (!c->anon_vma || vmxfer_page_anon_vma(page) != c->anon_vma ||
-	    vmxfer_page_swapcache(page) || !trylock_page(page))
-		return false;
-	get_page(page);
-	if (c->page) {
-		unlock_page(c->page);
-		put_page(c->page);	/* mapped at its new place: not the last */
-	}
-	c->page = page;
-	return true;
+	return c->anon_vma && vmxfer_page_anon_vma(page) == c->anon_vma &&
+	       !vmxfer_page_swapcache(page) && trylock_page(page);
+}
+
+/* Unlock a page trylocked under the page-table locks (not ->page). */
+static void vmxfer_move_unlock(struct vmxfer_move_ctx *c, struct page *page)
+{
+	if (page && page != c->page)
+		unlock_page(page);
 }
 
 /*
@@ -212,65 +217,10 @@ static int vmxfer_move_want(struct vmxfer_move_ctx *c, struct page *page,
 
 /* --- one entry ----------------------------------------------------------- */
 
-static void vmxfer_move_flush(struct vmxfer_move_ctx *c, unsigned long addr)
-{
-	static_call(vmxfer_flush_tlb_mm_range)(c->mm, addr, addr + PAGE_SIZE,
-					       PAGE_SHIFT, false);
-}
-
 /* The page as it will be mapped at its new place. */
 static pte_t vmxfer_move_mkpte(pte_t orig)
 {
 	return pte_mksoft_dirty(pte_clear_uffd_wp(orig));
-}
-
-/*
- * A present source entry.  The zero page just moves; an anonymous page
- * moves once it is locked with its anon_vma (WANT_LOCK first), exclusive
- * and unpinned.  Pins are checked again after the entry is cleared (GUP-
- * fast rechecks the entry after pinning), and the entry is put back then.
- */
-static int vmxfer_move_present(struct vmxfer_move_ctx *c, pte_t *src_pte,
-			       pte_t *dst_pte, unsigned long saddr,
-			       unsigned long daddr, pte_t orig)
-{
-	struct page *page;
-	int ret;
-
-	page = static_call(vmxfer_vm_normal_page)(c->src_vma, saddr, orig);
-	if (!page) {
-		if (!is_zero_pfn(pte_pfn(orig)))
-			return -EBUSY;
-		ptep_get_and_clear(c->mm, saddr, src_pte);
-		vmxfer_move_flush(c, saddr);
-		set_pte_at(c->mm, daddr, dst_pte, vmxfer_move_mkpte(orig));
-		return 0;
-	}
-	if (!PageAnon(page) || vmxfer_page_ksm(page))
-		return -EBUSY;
-	if (PageCompound(page))
-		return vmxfer_move_want(c, page, VMXFER_WANT_SPLIT);
-	if (!c->dst_vma->anon_vma)
-		return vmxfer_move_want(c, NULL, VMXFER_WANT_ANON);
-	if (c->page != page && !vmxfer_move_trylock(c, page))
-		return vmxfer_move_want(c, page, VMXFER_WANT_LOCK);
-	if (!c->anon_vma || !vmxfer_page_anon_exclusive(page, false) ||
-	    vmxfer_move_maybe_pinned(page))
-		return -EBUSY;
-
-	orig = ptep_get_and_clear(c->mm, saddr, src_pte);
-	vmxfer_move_flush(c, saddr);
-	if (vmxfer_move_maybe_pinned(page)) {
-		set_pte_at(c->mm, saddr, src_pte, orig);
-		return -EBUSY;
-	}
-	ret = vmxfer_move_rmap(page, c->dst_vma, daddr);
-	if (ret) {
-		set_pte_at(c->mm, saddr, src_pte, orig);
-		return ret;
-	}
-	set_pte_at(c->mm, daddr, dst_pte, vmxfer_move_mkpte(orig));
-	return 0;
 }
 
 /*
@@ -319,6 +269,110 @@ static int vmxfer_move_swap(struct vmxfer_move_ctx *c, pte_t *src_pte,
 	set_pte_at(c->mm, daddr, dst_pte,
 		   pte_swp_mksoft_dirty(pte_swp_clear_uffd_wp(orig)));
 	return 0;
+}
+
+/*
+ * Move the present source entry @orig at @saddr to @dst_pte at @daddr:
+ * the zero page as it is; an anonymous page once it is locked with its
+ * anon_vma (WANT_LOCK first), exclusive and unpinned.  Pins are checked
+ * again after the entry is cleared (GUP-fast rechecks the entry after
+ * pinning, so a pin taken before the clear is seen now), and the entry
+ * is put back then.  The caller flushes the TLB.  0, -EAGAIN (->why says
+ * what to do first) or an error, with the entry where it was.
+ */
+static int vmxfer_move_present(struct vmxfer_move_ctx *c, pte_t *src_pte,
+			       pte_t *dst_pte, unsigned long saddr,
+			       unsigned long daddr, pte_t orig)
+{
+	struct page *page;
+	int ret = 0;
+
+	page = static_call(vmxfer_vm_normal_page)(c->src_vma, saddr, orig);
+	if (!page) {
+		if (!is_zero_pfn(pte_pfn(orig)))
+			return -EBUSY;
+		goto move;
+	}
+	if (!PageAnon(page) || vmxfer_page_ksm(page))
+		return -EBUSY;
+	if (PageCompound(page))
+		return vmxfer_move_want(c, page, VMXFER_WANT_SPLIT);
+	if (!c->dst_vma->anon_vma)
+		return vmxfer_move_want(c, NULL, VMXFER_WANT_ANON);
+	if (page != c->page && !vmxfer_move_trylock(c, page))
+		return vmxfer_move_want(c, page, VMXFER_WANT_LOCK);
+	if (!c->anon_vma || !vmxfer_page_anon_exclusive(page, false) ||
+	    vmxfer_move_maybe_pinned(page)) {
+		ret = -EBUSY;
+		goto out;
+	}
+move:
+	orig = ptep_get_and_clear(c->mm, saddr, src_pte);
+	if (page) {
+		ret = vmxfer_move_maybe_pinned(page) ? -EBUSY :
+		      vmxfer_move_rmap(page, c->dst_vma, daddr);
+		if (ret) {
+			set_pte_at(c->mm, saddr, src_pte, orig);
+			goto out;
+		}
+	}
+	set_pte_at(c->mm, daddr, dst_pte, vmxfer_move_mkpte(orig));
+out:
+	vmxfer_move_unlock(c, page);
+	return ret;
+}
+
+/*
+ * The entries from @saddr on, @n at most (within one page table at each
+ * end and within both mappings), both page-table locks held: present ones
+ * (and holes with ALLOW_SRC_HOLES) move until one does not simply, then
+ * the TLB is flushed once.  Only the first entry may ask for something
+ * (-EAGAIN) or fail: at a later one the batch ends, and it comes first in
+ * the next.  A swap entry moves alone.  The bytes moved, or an error.
+ */
+static long vmxfer_move_batch(struct vmxfer_move_ctx *c, pte_t *src_pte,
+			      pte_t *dst_pte, unsigned long saddr,
+			      unsigned long daddr, unsigned long n)
+{
+	pte_t spte = ptep_get(src_pte);
+	unsigned long i, off;
+	long ret = 0;
+
+	if (!pte_none(spte) && !pte_present(spte) &&
+	    pte_none(ptep_get(dst_pte))) {
+		/* A swap entry (or another kind) moves alone. */
+		ret = vmxfer_move_swap(c, src_pte, dst_pte, saddr, daddr, spte);
+		return ret ? ret : PAGE_SIZE;
+	}
+	for (i = 0; i < n; i++) {
+		off = i << PAGE_SHIFT;
+		spte = ptep_get(src_pte + i);
+		if (!pte_none(ptep_get(dst_pte + i)))
+			ret = -EEXIST;
+		else if (pte_none(spte))
+			ret = (c->flags & VMXFER_MOVE_ALLOW_SRC_HOLES) ? 0 :
+			      -ENOENT;
+		else if (pte_present(spte))
+			ret = vmxfer_move_present(c, src_pte + i, dst_pte + i,
+						  saddr + off, daddr + off,
+						  spte);
+		else
+			break;	/* not at the first: in the next batch */
+		if (ret)
+			break;
+	}
+	if (!i)
+		return ret;
+	if (ret == -EAGAIN) {		/* for the next batch to ask */
+		if (c->want)
+			put_page(c->want);
+		c->want = NULL;
+		c->why = VMXFER_WANT_NOTHING;
+	}
+	static_call(vmxfer_flush_tlb_mm_range)(c->mm, saddr,
+					       saddr + (i << PAGE_SHIFT),
+					       PAGE_SHIFT, false);
+	return i << PAGE_SHIFT;
 }
 
 /*
@@ -403,27 +457,36 @@ static int vmxfer_move_huge(struct vmxfer_move_ctx *c, pmd_t *src_pmd,
 #endif
 }
 
+/* A source hole of @span bytes: moved as nothing with ALLOW_SRC_HOLES. */
+static long vmxfer_move_hole(struct vmxfer_move_ctx *c, unsigned long span)
+{
+	return (c->flags & VMXFER_MOVE_ALLOW_SRC_HOLES) ? (long)span : -ENOENT;
+}
+
 /*
- * Move the entry at @saddr to @daddr: 0, VMXFER_MOVE_HOLE, -EAGAIN (with
- * ->why saying what to do first) or an error.  Allocates nothing.
+ * Move the entries from @saddr to @daddr, @span bytes at most (within one
+ * page table at each end): the bytes moved, -EAGAIN (with ->why saying
+ * what to do first) or an error.  Allocates nothing.
  */
-static int vmxfer_move_pte(struct vmxfer_move_ctx *c, unsigned long saddr,
-			   unsigned long daddr)
+static long vmxfer_move_ptes(struct vmxfer_move_ctx *c, unsigned long saddr,
+			     unsigned long daddr, unsigned long span)
 {
 	spinlock_t *src_ptl, *dst_ptl;	/* lower address first */
 	pmd_t *src_pmd, *dst_pmd, src_pmdval, dst_pmdval;
-	pte_t *src_pte, *dst_pte, spte, dpte;
+	pte_t *src_pte, *dst_pte;
 	unsigned long next;
-	int ret;
+	long ret;
 
 	src_pmd = vmxfer_src_pmd(c->mm, saddr, saddr + PAGE_SIZE, &next);
 	if (!src_pmd)
-		return VMXFER_MOVE_HOLE;
+		return vmxfer_move_hole(c, span);
 	src_pmdval = READ_ONCE(*src_pmd);
 	if (pmd_none(src_pmdval))
-		return VMXFER_MOVE_HOLE;
+		return vmxfer_move_hole(c, span);
 	if (pmd_trans_huge(src_pmdval)) {
 		ret = vmxfer_move_huge(c, src_pmd, src_pmdval, saddr, daddr);
+		if (ret == VMXFER_MOVED_PMD)
+			return PMD_SIZE;
 		if (ret != -ENOENT)
 			return ret;
 	}
@@ -447,38 +510,49 @@ static int vmxfer_move_pte(struct vmxfer_move_ctx *c, unsigned long saddr,
 		return vmxfer_move_want(c, NULL, VMXFER_WANT_NOTHING);
 	}
 	vmxfer_double_ptl_lock(src_ptl, dst_ptl);
-	spte = ptep_get(src_pte);
-	dpte = ptep_get(dst_pte);
 	if (!pmd_same(src_pmdval, READ_ONCE(*src_pmd)) ||
 	    !pmd_same(dst_pmdval, READ_ONCE(*dst_pmd)))
 		ret = vmxfer_move_want(c, NULL, VMXFER_WANT_NOTHING);
-	else if (!pte_none(dpte))
-		ret = -EEXIST;
-	else if (pte_none(spte))
-		ret = VMXFER_MOVE_HOLE;
-	else if (pte_present(spte))
-		ret = vmxfer_move_present(c, src_pte, dst_pte, saddr, daddr,
-					  spte);
 	else
-		ret = vmxfer_move_swap(c, src_pte, dst_pte, saddr, daddr, spte);
+		ret = vmxfer_move_batch(c, src_pte, dst_pte, saddr, daddr,
+					span >> PAGE_SHIFT);
 	vmxfer_double_ptl_unlock(src_ptl, dst_ptl);
 	pte_unmap(src_pte);
 	pte_unmap(dst_pte);
 	return ret;
 }
 
-/* One page, retried until it moved, is a hole or cannot move. */
-static int vmxfer_move_one(struct vmxfer_move_ctx *c, unsigned long saddr,
-			   unsigned long daddr)
+/*
+ * How far one batch may reach from @saddr/@daddr: to the end of the
+ * range, of either page table, of either mapping.
+ */
+static unsigned long vmxfer_move_span(struct vmxfer_move_ctx *c,
+				      unsigned long saddr, unsigned long daddr)
 {
+	unsigned long span = c->left;
+
+	span = min(span, (saddr | ~PMD_MASK) + 1 - saddr);
+	span = min(span, (daddr | ~PMD_MASK) + 1 - daddr);
+	span = min(span, c->src_vma->vm_end - saddr);
+	return min(span, c->dst_vma->vm_end - daddr);
+}
+
+/*
+ * One batch, retried until something moved, or nothing can: the bytes
+ * moved (a page table's worth at most), or an error.
+ */
+static long vmxfer_move_one(struct vmxfer_move_ctx *c, unsigned long saddr,
+			    unsigned long daddr)
+{
+	unsigned long span = vmxfer_move_span(c, saddr, daddr);
 	struct mmu_notifier_range range;
-	int ret;
+	long ret;
 
 	vmxfer_notifier_init_event(&range, MMU_NOTIFY_CLEAR, c->src_vma, saddr,
-				   saddr + PAGE_SIZE);
+				   saddr + span);
 	for (;;) {
 		vmxfer_notifier_start(&range);
-		ret = vmxfer_move_pte(c, saddr, daddr);
+		ret = vmxfer_move_ptes(c, saddr, daddr, span);
 		vmxfer_notifier_end(&range);
 		if (ret != -EAGAIN)
 			return ret;
@@ -551,7 +625,7 @@ static int vmxfer_move_vmas(struct vmxfer_move_ctx *c, unsigned long saddr,
 static long vmxfer_move_range(struct vmxfer_move_ctx *c, unsigned long src,
 			      unsigned long dst, unsigned long len)
 {
-	unsigned long done = 0, saddr, daddr, step;
+	unsigned long done = 0, saddr, daddr;
 	long ret = 0;
 
 	while (done < len) {
@@ -567,20 +641,14 @@ static long vmxfer_move_range(struct vmxfer_move_ctx *c, unsigned long src,
 		}
 		c->left = len - done;
 		ret = vmxfer_move_one(c, saddr, daddr);
-		if (ret == VMXFER_MOVE_HOLE)
-			ret = (c->flags & VMXFER_MOVE_ALLOW_SRC_HOLES) ? 0 : -ENOENT;
-		step = ret == VMXFER_MOVED_PMD ? PMD_SIZE : PAGE_SIZE;
-		if (ret == VMXFER_MOVED_PMD)
-			ret = 0;
-		if (ret)
+		if (ret < 0)
 			break;
-		done += step;
+		done += ret;
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}
-		if (!(done & (PMD_SIZE - 1)))
-			cond_resched();
+		cond_resched();
 	}
 	vmxfer_move_release(c);
 	return done ? (long)done : ret;

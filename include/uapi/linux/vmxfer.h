@@ -308,7 +308,9 @@ struct vmxfer_clone {
  *    the same mapping, or move a hole into dst before its first fault.
  *  - Under the caller's mmap_lock held for write, both mappings write-
  *    locked: other threads faulting on either range wait and then see the
- *    page at one place or the other.
+ *    page at one place or the other.  Up to a page table's worth of 4 KiB
+ *    entries (within both mappings) move under one round of page-table
+ *    locks and one TLB flush.
  *  - userfaultfd: no registration is needed.  A dst registered for
  *    MISSING faults is filled, but a thread already waiting on its
  *    userfaultfd there is not woken: call UFFDIO_WAKE on the moved range
