@@ -556,7 +556,7 @@ static int vmxfer_clone_range(struct vmxfer_clone_ctx *c,
 
 	for (; addr < end; addr = next) {
 		cond_resched();
-		src_pmd = vmxfer_src_pmd(c->src_mm, addr, end, &next);
+		src_pmd = vmxfer_find_pmd(c->src_mm, addr, end, &next);
 		if (!src_pmd)
 			continue;	/* nothing to [next): no table */
 		/* Stay within one PMD on both sides. */

@@ -21,9 +21,8 @@
  * Nothing allocates while an anon_vma lock is held (reclaim would take it
  * for read): tables and anon_vmas are prepared with only the mmap_lock.
  *
- * THPs: a whole, equally aligned one moves as its PMD on 6.12 and later
- * (vmxfer_move_huge()); otherwise, and on 5.10 and 6.1, it is split, PMD
- * then folio.
+ * THPs: a whole, equally aligned one moves as its PMD (vmxfer_move_huge());
+ * otherwise it is split, PMD then folio.
  *
  * Pages move in batches of up to a page table (vmxfer_move_batch()):
  * under one round of the locks above, entry by entry (cleared, pins
@@ -61,6 +60,7 @@ enum vmxfer_move_want {
 	VMXFER_WANT_SPLIT,	/* split ->want's large folio */
 	VMXFER_WANT_WAIT,	/* an entry under migration: let it finish */
 	VMXFER_WANT_TABLE,	/* allocate the destination's page table */
+	VMXFER_WANT_PMD,	/* allocate the destination's levels above */
 	VMXFER_WANT_ANON,	/* prepare the destination's anon_vma */
 };
 
@@ -189,11 +189,13 @@ static int vmxfer_move_resolve(struct vmxfer_move_ctx *c, unsigned long daddr)
 		schedule_timeout_killable(1);
 		return 0;
 	case VMXFER_WANT_TABLE:
+	case VMXFER_WANT_PMD:
 		vmxfer_move_release(c);
 		pmd = vmxfer_dst_pmd(c->mm, daddr);
 		if (!pmd)
 			return -ENOMEM;
-		if (pmd_none(*pmd) && static_call(vmxfer___pte_alloc)(c->mm, pmd))
+		if (why == VMXFER_WANT_TABLE && pmd_none(*pmd) &&
+		    static_call(vmxfer___pte_alloc)(c->mm, pmd))
 			return -ENOMEM;
 		return 0;
 	case VMXFER_WANT_ANON:
@@ -382,9 +384,11 @@ static long vmxfer_move_batch(struct vmxfer_move_ctx *c, pte_t *src_pte,
 static int vmxfer_move_dst_pmd(struct vmxfer_move_ctx *c, unsigned long daddr,
 			       pmd_t **dst_pmd)
 {
+	unsigned long next;
 	pmd_t pmdval;
 
-	*dst_pmd = vmxfer_dst_pmd(c->mm, daddr);
+	/* Allocating only with no lock held: see vmxfer_move_resolve(). */
+	*dst_pmd = vmxfer_find_pmd(c->mm, daddr, daddr + PAGE_SIZE, &next);
 	if (!*dst_pmd)
 		return vmxfer_move_want(c, NULL, VMXFER_WANT_TABLE);
 	pmdval = READ_ONCE(**dst_pmd);
@@ -410,39 +414,20 @@ static int vmxfer_move_pmd_locked(struct vmxfer_move_ctx *c, spinlock_t *ptl,
 	__release(ptl);
 	return ret;
 }
-#endif
 
 /*
- * A whole, equally aligned anonymous THP whose PMD fits in both mappings
- * moves as its PMD where the kernel has move_pages_huge_pmd() (6.12+, the
- * helper of UFFDIO_MOVE, which takes the folio and anon_vma locks itself,
- * rechecks exclusivity and pins after clearing, moves the deposited table
- * and relinks the folio).  -ENOENT: not such a case, split it.  The huge
- * zero page is always split (the kernel's helper mishandled it before the
- * 2024 fix: CVE-2026-31397), as on 5.10 and 6.1, which have no helper.
+ * 6.12+: the kernel's move_pages_huge_pmd() (UFFDIO_MOVE's), which takes
+ * the folio and anon_vma locks itself, rechecks exclusivity and pins
+ * after clearing, moves the deposited table and relinks the folio.
  */
-static int vmxfer_move_huge(struct vmxfer_move_ctx *c, pmd_t *src_pmd,
-			    pmd_t src_pmdval, unsigned long saddr,
-			    unsigned long daddr)
+static int vmxfer_move_pmd(struct vmxfer_move_ctx *c, pmd_t *src_pmd,
+			   pmd_t src_pmdval, pmd_t *dst_pmd,
+			   unsigned long saddr, unsigned long daddr)
 {
-#ifdef VMXFER_MOVE_RELINK
 	spinlock_t *ptl;	/* the source PMD's; the helper releases it */
-	pmd_t *dst_pmd;
 	int ret;
 
-	if (((saddr | daddr) & ~PMD_MASK) || c->left < PMD_SIZE ||
-	    saddr + PMD_SIZE > c->src_vma->vm_end ||
-	    daddr + PMD_SIZE > c->dst_vma->vm_end ||
-	    !PageAnon(pmd_page(src_pmdval)))
-		return -ENOENT;
-	if (!c->dst_vma->anon_vma)
-		return vmxfer_move_want(c, NULL, VMXFER_WANT_ANON);
 	vmxfer_move_release(c);	/* the helper sleeps on both */
-	dst_pmd = vmxfer_dst_pmd(c->mm, daddr);
-	if (!dst_pmd)
-		return -ENOMEM;
-	if (!pmd_none(READ_ONCE(*dst_pmd)))
-		return -ENOENT;	/* page by page: EEXIST where populated */
 	ptl = pmd_lock(c->mm, src_pmd);
 	if (!pmd_same(src_pmdval, READ_ONCE(*src_pmd))) {
 		spin_unlock(ptl);
@@ -452,9 +437,89 @@ static int vmxfer_move_huge(struct vmxfer_move_ctx *c, pmd_t *src_pmd,
 	if (ret == -EAGAIN || ret == -ENOENT)
 		return vmxfer_move_want(c, NULL, VMXFER_WANT_NOTHING);
 	return ret ?: VMXFER_MOVED_PMD;
+}
 #else
-	return -ENOENT;
+/*
+ * 5.10 and 6.1 have no such helper: the same steps under this file's lock
+ * order (the folio's lock and its anon_vma's by WANT_LOCK, then both PMD
+ * locks), with the index-only rmap rewrite of compat-rmap.h.  A THP in the
+ * swap cache is split instead (5.10 frees the swap of small pages only).
+ */
+static int vmxfer_move_pmd(struct vmxfer_move_ctx *c, pmd_t *src_pmd,
+			   pmd_t src_pmdval, pmd_t *dst_pmd,
+			   unsigned long saddr, unsigned long daddr)
+{
+	struct page *page = pmd_page(src_pmdval);	/* the head */
+	spinlock_t *src_ptl, *dst_ptl;
+	pgtable_t pgtable;
+	pmd_t pmd;
+	int ret;
+
+	if (vmxfer_page_swapcache(page))
+		return -ENOENT;
+	if (page != c->page)
+		return vmxfer_move_want(c, page, VMXFER_WANT_LOCK);
+	src_ptl = pmd_lockptr(c->mm, src_pmd);
+	dst_ptl = pmd_lockptr(c->mm, dst_pmd);
+	vmxfer_double_ptl_lock(src_ptl, dst_ptl);
+	if (!pmd_same(src_pmdval, READ_ONCE(*src_pmd)) ||
+	    !pmd_none(READ_ONCE(*dst_pmd))) {
+		ret = vmxfer_move_want(c, NULL, VMXFER_WANT_NOTHING);
+		goto out;
+	}
+	if (!c->anon_vma || !vmxfer_page_anon_exclusive(page, true) ||
+	    vmxfer_move_maybe_pinned(page)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	pmd = pmdp_huge_get_and_clear(c->mm, saddr, src_pmd);
+	static_call(vmxfer_flush_tlb_mm_range)(c->mm, saddr, saddr + PMD_SIZE,
+					       PMD_SHIFT, false);
+	ret = vmxfer_move_maybe_pinned(page) ? -EBUSY :
+	      vmxfer_move_rmap(page, c->dst_vma, daddr);
+	if (ret) {
+		set_pmd_at(c->mm, saddr, src_pmd, pmd);
+		goto out;
+	}
+	/* The table a split of it will need goes along. */
+	pgtable = static_call(vmxfer_pgtable_trans_huge_withdraw)(c->mm, src_pmd);
+	static_call(vmxfer_pgtable_trans_huge_deposit)(c->mm, dst_pmd, pgtable);
+	set_pmd_at(c->mm, daddr, dst_pmd,
+		   pmd_mksoft_dirty(pmd_clear_uffd_wp(pmd)));
+	ret = VMXFER_MOVED_PMD;
+out:
+	vmxfer_double_ptl_unlock(src_ptl, dst_ptl);
+	return ret;
+}
 #endif
+
+/*
+ * A whole, equally aligned anonymous THP whose PMD fits in both mappings
+ * moves as its PMD, into a destination PMD that is none (vmxfer_move_pmd()
+ * per line).  -ENOENT: not such a case, split it.  The huge zero page is
+ * always split (the kernel's helper mishandled it before the 2024 fix:
+ * CVE-2026-31397).
+ */
+static int vmxfer_move_huge(struct vmxfer_move_ctx *c, pmd_t *src_pmd,
+			    pmd_t src_pmdval, unsigned long saddr,
+			    unsigned long daddr)
+{
+	unsigned long next;
+	pmd_t *dst_pmd;
+
+	if (((saddr | daddr) & ~PMD_MASK) || c->left < PMD_SIZE ||
+	    saddr + PMD_SIZE > c->src_vma->vm_end ||
+	    daddr + PMD_SIZE > c->dst_vma->vm_end ||
+	    !PageAnon(pmd_page(src_pmdval)))
+		return -ENOENT;
+	if (!c->dst_vma->anon_vma)
+		return vmxfer_move_want(c, NULL, VMXFER_WANT_ANON);
+	dst_pmd = vmxfer_find_pmd(c->mm, daddr, daddr + PMD_SIZE, &next);
+	if (!dst_pmd)
+		return vmxfer_move_want(c, NULL, VMXFER_WANT_PMD);
+	if (!pmd_none(READ_ONCE(*dst_pmd)))
+		return -ENOENT;	/* page by page: EEXIST where populated */
+	return vmxfer_move_pmd(c, src_pmd, src_pmdval, dst_pmd, saddr, daddr);
 }
 
 /* A source hole of @span bytes: moved as nothing with ALLOW_SRC_HOLES. */
@@ -477,7 +542,7 @@ static long vmxfer_move_ptes(struct vmxfer_move_ctx *c, unsigned long saddr,
 	unsigned long next;
 	long ret;
 
-	src_pmd = vmxfer_src_pmd(c->mm, saddr, saddr + PAGE_SIZE, &next);
+	src_pmd = vmxfer_find_pmd(c->mm, saddr, saddr + PAGE_SIZE, &next);
 	if (!src_pmd)
 		return vmxfer_move_hole(c, span);
 	src_pmdval = READ_ONCE(*src_pmd);

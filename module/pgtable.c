@@ -11,14 +11,15 @@
 #include "pgtable.h"
 
 /*
- * The source PMD covering @addr, or NULL where no table exists; then
+ * The PMD covering @addr (a source's, or a destination's looked up
+ * without allocating), or NULL where no table exists; then
  * *@next is the end of the empty upper-level entry (at most @end), so a
  * sparse range is walked a table, not a PMD, at a time.  Each level's end
  * is bounded by its parent's, as in the kernel's nested walkers: a folded
  * level's *_addr_end() is its @end argument (5.10: p4d folded).
  */
-pmd_t *vmxfer_src_pmd(struct mm_struct *mm, unsigned long addr,
-		      unsigned long end, unsigned long *next)
+pmd_t *vmxfer_find_pmd(struct mm_struct *mm, unsigned long addr,
+		       unsigned long end, unsigned long *next)
 {
 	pgd_t *pgd = pgd_offset(mm, addr);
 	p4d_t *p4d;

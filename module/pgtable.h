@@ -6,8 +6,8 @@
 #include <linux/mm_types.h>
 #include <linux/spinlock.h>
 
-pmd_t *vmxfer_src_pmd(struct mm_struct *mm, unsigned long addr,
-		      unsigned long end, unsigned long *next);
+pmd_t *vmxfer_find_pmd(struct mm_struct *mm, unsigned long addr,
+		       unsigned long end, unsigned long *next);
 pmd_t *vmxfer_dst_pmd(struct mm_struct *mm, unsigned long addr);
 int vmxfer_pmd_verdict(pmd_t pmd);
 void vmxfer_lock_src_ptl(spinlock_t *src, spinlock_t *dst) __acquires(src);

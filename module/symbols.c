@@ -77,6 +77,10 @@ DEFINE_STATIC_CALL_NULL(vmxfer_pte_offset_map_nolock, pte_offset_map_nolock);
 DEFINE_STATIC_CALL_NULL(vmxfer_pte_alloc_one, pte_alloc_one);
 DEFINE_STATIC_CALL_NULL(vmxfer_pgtable_trans_huge_deposit,
 			pgtable_trans_huge_deposit);
+#ifndef VMXFER_MOVE_RELINK
+DEFINE_STATIC_CALL_NULL(vmxfer_pgtable_trans_huge_withdraw,
+			pgtable_trans_huge_withdraw);
+#endif
 DEFINE_STATIC_CALL_NULL(vmxfer___split_huge_pmd, __split_huge_pmd);
 DEFINE_STATIC_CALL_NULL(vmxfer_flush_tlb_mm_range, flush_tlb_mm_range);
 #ifdef CONFIG_SECRETMEM
@@ -190,7 +194,7 @@ static struct vmxfer_sym vmxfer_syms[] = {
 #endif
 	VMXFER_FUNC(vm_normal_page, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
 #ifndef VMXFER_HAVE_ANON_EXCLUSIVE
-	VMXFER_FUNC(total_mapcount, VMXFER_FEAT_CLONE),
+	VMXFER_FUNC(total_mapcount, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
 #endif
 #ifdef VMXFER_SWAP_TABLE
 	VMXFER_FUNC(swap_dup_entry_direct, VMXFER_FEAT_CLONE),
@@ -211,7 +215,13 @@ static struct vmxfer_sym vmxfer_syms[] = {
 	VMXFER_FUNC(pte_offset_map_nolock, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
 #endif
 	VMXFER_FUNC(pte_alloc_one, VMXFER_FEAT_CLONE),
+#ifdef VMXFER_MOVE_RELINK
 	VMXFER_FUNC(pgtable_trans_huge_deposit, VMXFER_FEAT_CLONE),
+#else
+	/* move's own PMD moves (5.10, 6.1) */
+	VMXFER_FUNC(pgtable_trans_huge_deposit, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(pgtable_trans_huge_withdraw, VMXFER_FEAT_MOVE),
+#endif
 	VMXFER_FUNC(__split_huge_pmd, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
 	VMXFER_FUNC(flush_tlb_mm_range, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
 #ifdef CONFIG_SECRETMEM

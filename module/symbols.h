@@ -114,6 +114,10 @@ DECLARE_STATIC_CALL(vmxfer_pte_offset_map_nolock, pte_offset_map_nolock);
 DECLARE_STATIC_CALL(vmxfer_pte_alloc_one, pte_alloc_one);
 DECLARE_STATIC_CALL(vmxfer_pgtable_trans_huge_deposit,
 		    pgtable_trans_huge_deposit);
+#ifndef VMXFER_MOVE_RELINK
+DECLARE_STATIC_CALL(vmxfer_pgtable_trans_huge_withdraw,
+		    pgtable_trans_huge_withdraw);
+#endif
 DECLARE_STATIC_CALL(vmxfer___split_huge_pmd, __split_huge_pmd);
 DECLARE_STATIC_CALL(vmxfer_flush_tlb_mm_range, flush_tlb_mm_range);
 #ifdef CONFIG_SECRETMEM

@@ -194,10 +194,9 @@ static void test_move_thp(void **state)
 	assert_int_equal(mv(dst, src, len, 0), (ssize_t)len);
 	assert_true(holds(dst, len, 7));
 	assert_int_equal(test_smaps_kb(src, "Rss"), 0);
-	/* 6.12+: whole PMDs (the same huge page); before: split, 4 KiB each. */
+	/* Whole PMDs, every line: the same huge pages, still huge. */
 	printf("# AnonHugePages at dst %ld kB\n", test_smaps_kb(dst, "AnonHugePages"));
-	assert_int_equal(test_smaps_kb(dst, "AnonHugePages"),
-			 kernel_at_least(6, 12) ? (long)(len >> 10) : 0);
+	assert_int_equal(test_smaps_kb(dst, "AnonHugePages"), (long)(len >> 10));
 	assert_int_equal(pfn_of(dst), pfn0);
 	assert_true(zeros(src, len));
 	unmap(src, len);
@@ -521,6 +520,67 @@ static void test_move_pinned_busy(void **state)
 	assert_int_equal(mv(dst + 2 * PAGE, src + 2 * PAGE, len - 2 * PAGE, 0),
 			 (ssize_t)(len - 2 * PAGE));
 	assert_true(holds(dst, len, 4));
+	unmap(src, len);
+	unmap(dst, len);
+}
+
+/*
+ * A whole THP that is not the caller's alone stays where it is, and whole:
+ * shared with a fork child (EBUSY until the child is gone and a write makes
+ * it exclusive again), then pinned by io_uring (EBUSY until unpinned).  The
+ * PMD path checks what the page path checks, on every line.
+ */
+static void test_move_thp_busy(void **state)
+{
+	size_t len = HPAGE;
+	char *src = anon_aligned(len, 11, 1), *dst = anon_aligned(len, -1, 1);
+	struct iovec iov = { src + 5 * PAGE, PAGE };
+	struct io_uring_params p;
+	int go[2], st, ring;
+	pid_t pid;
+	char c;
+
+	(void)state;
+	if (test_smaps_kb(src, "AnonHugePages") < 2048)
+		fail_msg("no THP");
+	assert_int_equal(pipe(go), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(go[1]);
+		_exit(read(go[0], &c, 1) == 1 && holds(src, len, 11) ? 0 : 1);
+	}
+	close(go[0]);
+	FAILS(mv(dst, src, len, 0), EBUSY);
+	assert_true(holds(src, len, 11));
+	assert_int_equal(test_smaps_kb(src, "AnonHugePages"), 2048);
+	assert_int_equal(test_smaps_kb(dst, "Rss"), 0);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	close(go[1]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	src[0] = src[0];	/* the write fault makes it exclusive, still huge */
+
+	memset(&p, 0, sizeof(p));
+	ring = (int)syscall(__NR_io_uring_setup, 4, &p);
+	if (ring < 0)
+		fail_msg("io_uring_setup: %s", strerror(errno));
+	assert_int_equal(syscall(__NR_io_uring_register, ring,
+				 IORING_REGISTER_BUFFERS, &iov, 1), 0);
+	FAILS(mv(dst, src, len, 0), EBUSY);
+	assert_true(holds(src, len, 11));
+	assert_int_equal(test_smaps_kb(src, "AnonHugePages"), 2048);
+	assert_int_equal(test_smaps_kb(dst, "Rss"), 0);
+	assert_int_equal(syscall(__NR_io_uring_register, ring,
+				 IORING_UNREGISTER_BUFFERS, NULL, 0), 0);
+	close(ring);
+	for (int i = 0; i < 200 && mv(dst, src, len, 0) < 0; i++) {
+		assert_int_equal(errno, EBUSY);
+		usleep(10000);
+	}
+	assert_true(holds(dst, len, 11));
+	assert_int_equal(test_smaps_kb(dst, "AnonHugePages"), 2048);
+	assert_true(zeros(src, len));
 	unmap(src, len);
 	unmap(dst, len);
 }
@@ -1005,6 +1065,7 @@ int main(void)
 		cmocka_unit_test(test_move_errors),
 		cmocka_unit_test(test_move_shared_busy),
 		cmocka_unit_test(test_move_pinned_busy),
+		cmocka_unit_test(test_move_thp_busy),
 		cmocka_unit_test(test_move_unrelated),
 		cmocka_unit_test(test_move_multi_vma),
 		cmocka_unit_test(test_move_soft_dirty),
