@@ -453,31 +453,42 @@ static void test_move_errors(void **state)
 	unmap(dst, len);
 }
 
-/* Pages shared with a fork child are not the caller's alone: EBUSY. */
-static void test_move_shared_busy(void **state)
+/*
+ * A fork child shares [src, src + len) (filled with @seed) with the caller;
+ * moving it to dst is EBUSY and changes nothing; then the child checks its
+ * copy and exits.
+ */
+static void move_while_shared(char *src, char *dst, size_t len, int seed)
 {
-	size_t len = 8 * PAGE;
-	char *src = anon(len, 2, 0), *dst = anon(len, -1, 0);
 	int go[2], st;
 	pid_t pid;
 	char c;
 
-	(void)state;
 	assert_int_equal(pipe(go), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(go[1]);
-		_exit(read(go[0], &c, 1) == 1 && holds(src, len, 2) ? 0 : 1);
+		_exit(read(go[0], &c, 1) == 1 && holds(src, len, seed) ? 0 : 1);
 	}
 	close(go[0]);
 	FAILS(mv(dst, src, len, 0), EBUSY);
-	assert_true(holds(src, len, 2));
+	assert_true(holds(src, len, seed));
 	assert_int_equal(test_smaps_kb(dst, "Rss"), 0);
 	assert_int_equal(write(go[1], "g", 1), 1);
 	close(go[1]);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* Pages shared with a fork child are not the caller's alone: EBUSY. */
+static void test_move_shared_busy(void **state)
+{
+	size_t len = 8 * PAGE;
+	char *src = anon(len, 2, 0), *dst = anon(len, -1, 0);
+
+	(void)state;
+	move_while_shared(src, dst, len, 2);
 	/*
 	 * The child is gone; a write makes each page exclusive again (the
 	 * write fault reuses it), as it would for UFFDIO_MOVE.
@@ -536,29 +547,13 @@ static void test_move_thp_busy(void **state)
 	char *src = anon_aligned(len, 11, 1), *dst = anon_aligned(len, -1, 1);
 	struct iovec iov = { src + 5 * PAGE, PAGE };
 	struct io_uring_params p;
-	int go[2], st, ring;
-	pid_t pid;
-	char c;
+	int ring;
 
 	(void)state;
 	if (test_smaps_kb(src, "AnonHugePages") < 2048)
 		fail_msg("no THP");
-	assert_int_equal(pipe(go), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(go[1]);
-		_exit(read(go[0], &c, 1) == 1 && holds(src, len, 11) ? 0 : 1);
-	}
-	close(go[0]);
-	FAILS(mv(dst, src, len, 0), EBUSY);
-	assert_true(holds(src, len, 11));
+	move_while_shared(src, dst, len, 11);
 	assert_int_equal(test_smaps_kb(src, "AnonHugePages"), 2048);
-	assert_int_equal(test_smaps_kb(dst, "Rss"), 0);
-	assert_int_equal(write(go[1], "g", 1), 1);
-	close(go[1]);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	src[0] = src[0];	/* the write fault makes it exclusive, still huge */
 
 	memset(&p, 0, sizeof(p));
