@@ -287,10 +287,10 @@ struct vmxfer_clone {
  *  - Both ranges private anonymous, in any number of mappings each; each
  *    src page's mapping and the dst mapping it goes to need equal
  *    protections (src writable) and equal VM_LOCKED.
- *  - THPs: on 6.12 and later a whole, equally aligned THP within the range
- *    moves as its PMD (stays huge); otherwise, and on 5.10 and 6.1, it is
- *    split (the PMD, then the folio) and moves as small pages.  The huge
- *    zero page is split into zero-page entries everywhere.
+ *  - THPs: a whole, equally aligned THP within the range moves as its PMD
+ *    (stays huge; on 5.10 and 6.1 one in the swap cache is split);
+ *    otherwise it is split (the PMD, then the folio) and moves as small
+ *    pages.  The huge zero page is split into zero-page entries.
  *  - Like write(2): the pages are moved in order; when one cannot move,
  *    the call returns success with the count of bytes moved before it,
  *    and a call from that point reports the error.  Nothing moved: the
