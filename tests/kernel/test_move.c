@@ -392,6 +392,25 @@ static void test_move_errors(void **state)
 	FAILS(mv(src + PAGE, src, 2 * PAGE, 0), EINVAL);	/* overlap */
 	FAILS(mv(dst, sh, PAGE, 0), EINVAL);		/* shared */
 	FAILS(mv(sh, src, PAGE, 0), EINVAL);
+	{
+		/* A private file mapping: the same protections as src, so
+		 * only the kind check refuses it (populated: a file page).
+		 */
+		char path[] = "/tmp/vmxfer-move-XXXXXX", *fp;
+		int fd = mkstemp(path);
+
+		assert_true(fd >= 0);
+		unlink(path);
+		assert_int_equal(ftruncate(fd, (off_t)len), 0);
+		fp = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+		assert_ptr_not_equal(fp, MAP_FAILED);
+		close(fd);
+		(void)*(volatile char *)fp;
+		FAILS(mv(dst, fp, PAGE, 0), EINVAL);
+		FAILS(mv(fp + PAGE, src, PAGE, 0), EINVAL);
+		assert_true(holds(src, PAGE, 1));
+		munmap(fp, len);
+	}
 	ro = anon(len, -1, 0);
 	assert_int_equal(mprotect(ro, len, PROT_READ), 0);
 	FAILS(mv(ro, src, PAGE, 0), EINVAL);		/* protections differ */
