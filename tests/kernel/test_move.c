@@ -381,9 +381,11 @@ static void test_move_errors(void **state)
 	char *sh = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct vmxfer_move a;
+	struct test_snap snap;
 
 	(void)state;
 	assert_ptr_not_equal(sh, MAP_FAILED);
+	test_snap_of(&snap, 0, src, len);
 	FAILS(mv(dst, src, len, 0x80), EINVAL);		/* unknown flag */
 	FAILS(mv(dst + 1, src, PAGE, 0), EINVAL);	/* alignment */
 	FAILS(mv(dst, src + 1, PAGE, 0), EINVAL);
@@ -392,6 +394,8 @@ static void test_move_errors(void **state)
 	FAILS(mv(src + PAGE, src, 2 * PAGE, 0), EINVAL);	/* overlap */
 	FAILS(mv(dst, sh, PAGE, 0), EINVAL);		/* shared */
 	FAILS(mv(sh, src, PAGE, 0), EINVAL);
+	test_snap_same(&snap, "refused move arguments");
+	test_snap_end(&snap);
 	{
 		/* A private file mapping: the same protections as src, so
 		 * only the kind check refuses it (populated: a file page).
@@ -479,10 +483,13 @@ static void test_move_errors(void **state)
  */
 static void move_while_shared(char *src, char *dst, size_t len, int seed)
 {
+	struct test_snap snap;
 	int go[2], st;
 	pid_t pid;
 	char c;
 
+	/* The maps and src's bytes (dst is not read: that would fill it). */
+	test_snap_of(&snap, 0, src, len);
 	assert_int_equal(pipe(go), 0);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -492,6 +499,8 @@ static void move_while_shared(char *src, char *dst, size_t len, int seed)
 	}
 	close(go[0]);
 	FAILS(mv(dst, src, len, 0), EBUSY);
+	test_snap_same(&snap, "a refused move of shared pages");
+	test_snap_end(&snap);
 	assert_true(holds(src, len, seed));
 	assert_int_equal(test_smaps_kb(dst, "Rss"), 0);
 	assert_int_equal(write(go[1], "g", 1), 1);
