@@ -18,8 +18,9 @@
  *
  * Failure: a data mismatch, an errno an operation cannot give here (each
  * is one of the uapi header's documented ones), a crashed target, a worker
- * making no progress for VMXFER_STRESS_WATCHDOG seconds (default 30), or
- * memory not back afterwards; the runner checks the kernel log.
+ * making no progress for VMXFER_STRESS_WATCHDOG seconds (default 30; 240
+ * on a lockdep kernel), or memory not back afterwards; the runner checks
+ * the kernel log.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1536,8 +1537,10 @@ static void target_begin(uint64_t *s, unsigned int wd_s)
 
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			fail_msg("stress target did not start: status %#x", st);
-		if (now_ms() - t0 > 60000)
-			fail_msg("stress target not ready after 60 s");
+		/* Debug kernels (KASAN in TCG) need a longer watchdog. */
+		if (now_ms() - t0 > 2000ULL * (wd_s > 30 ? wd_s : 30))
+			fail_msg("stress target not ready after %u s",
+				 2 * (wd_s > 30 ? wd_s : 30));
 		usleep(2000);
 	}
 	if (tg.b) {
@@ -1889,7 +1892,9 @@ static void test_stress(void **state)
 	};
 	const int nw = sizeof(w) / sizeof(w[0]);
 	unsigned int secs = env_uint("VMXFER_STRESS_SECONDS", 60);
-	unsigned int wd = env_uint("VMXFER_STRESS_WATCHDOG", 30);
+	/* A lockdep (debug, KASAN) kernel in TCG is ~10x slower. */
+	unsigned int wd = env_uint("VMXFER_STRESS_WATCHDOG",
+				   access("/proc/lockdep", F_OK) ? 30 : 240);
 	long vsz[2], rss[2], pte[2], trss[3], tleft, lost, swslot[2];
 	struct test_mem m0, m1;
 	pthread_rwlockattr_t ra;
