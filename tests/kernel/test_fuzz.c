@@ -939,6 +939,8 @@ static uint64_t pick_dst(struct call *c, uint32_t flags, uint32_t fixed,
 	uint64_t room = pages < ARENA / PG ? ARENA / PG - pages : 0;
 
 	if ((flags & fixed) && !(flags & noreplace)) {
+		uint64_t d;
+
 		c->dstk = rn(8);
 		switch (c->dstk) {
 		case 0: bad(c, EINVAL);
@@ -947,10 +949,15 @@ static uint64_t pick_dst(struct call *c, uint32_t flags, uint32_t fixed,
 			return 1ULL << 57;
 		case 2: bad(c, EINVAL);
 			return KADDR;
-		case 3: return (rn(2) ? 0x1000 : 0x10000) + rn(15) * PG;
-			/* below and above mmap_min_addr (65536) */
-		default: return (uint64_t)F.arena + rn(room + 1) * PG;
+		case 3: d = (rn(2) ? 0x1000 : 0x10000) + rn(15) * PG;
+			break;	/* below and above mmap_min_addr (65536) */
+		default: d = (uint64_t)F.arena + rn(room + 1) * PG;
+			break;
 		}
+		/* A huge len takes even these beyond the address space. */
+		if (len > F.task_size || d > F.task_size - len)
+			bad(c, EINVAL);
+		return d;
 	}
 	c->dstk = 8 + rn(8);
 	switch (c->dstk - 8) {
