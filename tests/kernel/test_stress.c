@@ -22,6 +22,7 @@
  * on a lockdep kernel), or memory not back afterwards; the runner checks
  * the kernel log.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -1601,13 +1602,14 @@ static atomic_int wd_done;
 
 static void report(unsigned int secs);
 
-static void dump_stack(int tid)
+/* Copy /proc/@pid/task/@tid/@file to stdout. */
+static void dump_proc(int pid, int tid, const char *file)
 {
-	char path[64], buf[4096];
+	char path[96], buf[4096];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", tid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", pid, tid, file);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return;
@@ -1615,6 +1617,28 @@ static void dump_stack(int tid)
 		if (write(1, buf, n) != n)
 			break;
 	close(fd);
+}
+
+/*
+ * Every thread of @pid: its stat line (the state: R and S holders of a
+ * lock do not show in sysrq's blocked list) and kernel stack.
+ */
+static void dump_threads(int pid)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((d = readdir(dir)))
+		if (d->d_name[0] != '.') {
+			dump_proc(pid, atoi(d->d_name), "stat");
+			dump_proc(pid, atoi(d->d_name), "stack");
+		}
+	closedir(dir);
 }
 
 static void sysrq_blocked(void)
@@ -1651,7 +1675,9 @@ static void *watchdog(void *arg)
 			       w->name, atomic_load(&w->tid),
 			       atomic_load(&w->op), (unsigned long)(lim / 1000));
 			fflush(stdout);
-			dump_stack(atomic_load(&w->tid));
+			dump_threads(getpid());
+			if (tg.pid > 0)
+				dump_threads(tg.pid);
 			sysrq_blocked();
 			report(0);
 			printf("not ok 1 - test_stress (a worker hung)\n");
