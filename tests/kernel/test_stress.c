@@ -1919,8 +1919,8 @@ static void test_stress(void **state)
 	const int nw = sizeof(w) / sizeof(w[0]);
 	unsigned int secs = env_uint("VMXFER_STRESS_SECONDS", 60);
 	/* A lockdep (debug, KASAN) kernel in TCG is ~10x slower. */
-	unsigned int wd = env_uint("VMXFER_STRESS_WATCHDOG",
-				   access("/proc/lockdep", F_OK) ? 30 : 240);
+	int debug = !access("/proc/lockdep", F_OK);
+	unsigned int wd = env_uint("VMXFER_STRESS_WATCHDOG", debug ? 240 : 30);
 	long vsz[2], rss[2], pte[2], trss[3], tleft, lost, swslot[2];
 	struct test_mem m0, m1;
 	pthread_rwlockattr_t ra;
@@ -2027,7 +2027,12 @@ static void test_stress(void **state)
 	within("caller VmSize", labs(vsz[1] - vsz[0]), 1024);
 	within("caller RssAnon", rss[1] - rss[0], 512);
 	within("caller VmPTE", pte[1] - pte[0], 64);
-	within("free memory (+ swap cache, zram) lost", lost, 2048);
+	/*
+	 * KASAN's quarantine holds freed slab objects a while (unreclaimable
+	 * slab grew 2.2 MB over a run on debug-7.2): a looser bound there.
+	 */
+	within("free memory (+ swap cache, zram) lost", lost,
+	       debug ? 8192 : 2048);
 	within("swap slots in use beyond the swap cache", swslot[1] - swslot[0], 1024);
 	within("AnonPages", m1.anon - m0.anon, 1024);
 	within("PageTables", m1.pagetables - m0.pagetables, 256);
