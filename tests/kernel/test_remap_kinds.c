@@ -136,8 +136,11 @@ static void signature(const char *p, size_t len, char *out)
 	sigaction(SIGSEGV, &osegv, NULL);
 }
 
-/* The VmFlags of the mapping at @p that a move may change, sorted. */
-static void vmflags(const void *p, char *out, size_t n)
+/*
+ * The VmFlags of the mapping at @p that a move may change, in a fixed
+ * order, and its Rss (kB; read before any of its pages is touched here).
+ */
+static void vmflags(const void *p, char *out, size_t n, long *rss)
 {
 	static const char *const keep[] = {
 		"lo", "lf", "mg", "um", "uw", "gd", "sh", "ms", "sl", "io",
@@ -155,6 +158,8 @@ static void vmflags(const void *p, char *out, size_t n)
 			in = s <= a && a < e;
 			continue;
 		}
+		if (in && rss && !strncmp(line, "Rss:", 4))
+			*rss = strtol(line + 4, NULL, 10);
 		if (in && !strncmp(line, "VmFlags:", 8)) {
 			for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
 				char pat[5];
@@ -368,8 +373,12 @@ static int mk_memfd_sealed(struct inst *in)
 	munmap(in->p, LEN);
 	assert_int_equal(fcntl(in->fd, F_ADD_SEALS, F_SEAL_WRITE |
 			       F_SEAL_GROW | F_SEAL_SHRINK), 0);
+	/* a read-only MAP_SHARED of a write-sealed memfd: 6.7+ */
 	in->p = map(LEN, PROT_READ, MAP_SHARED, in->fd);
-	assert_non_null(in->p);
+	if (!in->p) {
+		printf("# mmap of a write-sealed memfd: %s\n", strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -486,9 +495,13 @@ static int mk_vvar(struct inst *in)
 	return mk_named(in, "[vvar]");
 }
 
+/* The vsyscall page, mapped or not (vsyscall=xonly/none): no VMA of mm. */
 static int mk_vsyscall(struct inst *in)
 {
-	return mk_named(in, "[vsyscall]");
+	in->p = (char *)0xffffffffff600000UL;
+	in->len = PAGE;
+	in->borrowed = 1;
+	return 0;
 }
 
 /* /dev/mem's first pages: VM_IO | VM_PFNMAP. */
@@ -564,7 +577,7 @@ static const struct kind kinds[] = {
 	{ "shmem file (/dev/shm)", mk_shmem_file, SRC_SAME, 0, 0, 0 },
 	{ "memfd", mk_memfd, SRC_SAME, 0, 0, 0 },
 	{ "memfd MAP_PRIVATE, partly COWed", mk_memfd_private, SRC_FILE, 0, 0, 0 },
-	{ "memfd F_SEAL_WRITE|GROW|SHRINK", mk_memfd_sealed, SRC_SAME, 0, 0, 0 },
+	{ "memfd F_SEAL_WRITE|GROW|SHRINK", mk_memfd_sealed, SRC_SAME, 0, 0, 607 },
 	{ "MAP_SHARED anon", mk_shared_anon, SRC_SAME, 0, 0, 0 },
 	{ "mlock", mk_mlock, SRC_ZERO, 0, 0, 0 },
 	{ "mlock2(MLOCK_ONFAULT)", mk_mlock_onfault, SRC_ZERO, 0, 0, 0 },
@@ -576,7 +589,7 @@ static const struct kind kinds[] = {
 	{ "[vdso]", mk_vdso, SRC_NONE, 0, 0, 0 },
 	{ "[vvar]", mk_vvar, SRC_NONE, 0, 0, 0 },
 	/* beyond TASK_SIZE: vmxfer's range check (EINVAL, as clone) */
-	{ "[vsyscall]", mk_vsyscall, SRC_NONE, 0, EINVAL, -1 },
+	{ "[vsyscall]", mk_vsyscall, SRC_NONE, 0, EINVAL, 0 },
 	{ "/dev/mem (VM_IO|VM_PFNMAP)", mk_devmem, SRC_NONE, 0, 0, -1 },
 	{ "hugetlb MAP_PRIVATE", mk_hugetlb, SRC_NONE, 0, 0, 0 },
 	{ "hugetlb memfd MAP_SHARED", mk_hugetlb_memfd, SRC_NONE, 0, 0, 0 },
@@ -589,6 +602,7 @@ struct outcome {
 	char dst[NPAGES * 2 + 1], src[NPAGES + 1];
 	char dflags[64], sflags[64];
 	long lck;		/* VmLck change, kB */
+	long rss;		/* the destination's Rss, kB, as left */
 };
 
 enum how { BY_MREMAP, BY_VMXFER, BY_MREMAP_GROW, BY_VMXFER_GROW };
@@ -645,13 +659,13 @@ static int run_one(const struct kind *k, enum how how, struct outcome *o)
 		d = NULL;
 	} else {
 		if (len == LEN) {
+			vmflags(d, o->dflags, sizeof(o->dflags), &o->rss);
 			signature(d, new_len, o->dst);
-			vmflags(d, o->dflags, sizeof(o->dflags));
 		}
 		if (how == BY_MREMAP_GROW) {
 			in.p = NULL;	/* moved away (or grown in place) */
 		} else if (len == LEN) {
-			vmflags(in.p, o->sflags, sizeof(o->sflags));
+			vmflags(in.p, o->sflags, sizeof(o->sflags), NULL);
 			if (!k->noread_src)
 				signature(in.p, len, o->src);
 		}
@@ -750,9 +764,9 @@ static void test_kind(void **state)
 		ok &= same("source", m.src, v.src);
 		ok &= same("destination VmFlags", m.dflags, v.dflags);
 		ok &= same("source VmFlags", m.sflags, v.sflags);
-		if (m.lck != v.lck) {
-			printf("#   VmLck change: mremap %ld kB, vmxfer %ld kB\n",
-			       m.lck, v.lck);
+		if (m.lck != v.lck || m.rss != v.rss) {
+			printf("#   VmLck change: mremap %ld kB, vmxfer %ld kB; destination Rss: %ld, %ld kB\n",
+			       m.lck, v.lck, m.rss, v.rss);
 			ok = 0;
 		}
 	}
@@ -778,9 +792,9 @@ static void test_kind(void **state)
 				   vg.src);
 			ok &= same("grown destination VmFlags", mg.dflags,
 				   vg.dflags);
-			if (mg.lck != vg.lck) {
-				printf("#   grown VmLck change: mremap %ld kB, vmxfer %ld kB\n",
-				       mg.lck, vg.lck);
+			if (mg.lck != vg.lck || mg.rss != vg.rss) {
+				printf("#   grown: VmLck change: mremap %ld kB, vmxfer %ld kB; destination Rss %ld, %ld kB\n",
+				       mg.lck, vg.lck, mg.rss, vg.rss);
 				ok = 0;
 			}
 		}
