@@ -179,7 +179,10 @@ static void vmflags(const void *p, char *out, size_t n, long *rss)
 
 static long vmlck_kb(void)
 {
-	return proc_kb(getpid(), "status", "VmLck:");
+	long kb = proc_kb(getpid(), "status", "VmLck");
+
+	assert_true(kb >= 0);
+	return kb;
 }
 
 /* --- the kinds ----------------------------------------------------------- */
