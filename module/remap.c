@@ -300,16 +300,20 @@ static long vmxfer_remap_locked(struct mm_struct *mm,
 	if (!vmxfer_remap_may_lock(mm, vma->vm_flags,
 				   (new_len - old_len) >> PAGE_SHIFT))
 		return -EAGAIN;
-	ret = vmxfer_remap_presplit(mm, vma, old, old_len);
-	if (ret)
-		return ret;
-	vma = vmxfer_remap_src(mm, old, old_len);
-	if (WARN_ON_ONCE(IS_ERR(vma)))
-		return PTR_ERR(vma);
 	if (vma->vm_flags & VM_ACCOUNT) {
 		if (static_call(vmxfer_security_vm_enough_memory_mm)(mm, npages))
 			return -ENOMEM;
 		charged = true;
+	}
+
+	/* The first changes (neither alters what memory reads). */
+	ret = vmxfer_remap_presplit(mm, vma, old, old_len);
+	if (ret)
+		goto uncharge;
+	vma = vmxfer_remap_src(mm, old, old_len);
+	if (WARN_ON_ONCE(IS_ERR(vma))) {
+		ret = PTR_ERR(vma);
+		goto uncharge;
 	}
 
 	if (a->flags & VMXFER_REMAP_FIXED) {
