@@ -174,6 +174,22 @@ static void print_lock(const char *by, const struct lock_result *r)
 }
 
 /*
+ * vmxfer against mremap(MREMAP_DONTUNMAP) on a partly moved locked range.
+ * 5.10's mremap does not split first: it unlocks the whole source mapping
+ * (the parts not moved too) and leaves locked_vm as it was; vmxfer does
+ * what 6.1+ do there, which the callers assert explicitly.
+ */
+static void same_as_mremap(const struct lock_result *m,
+			   const struct lock_result *v)
+{
+	if (test_kernel_line() < 601) {
+		printf("# 5.10's mremap does not split a locked source: compared with 6.1+'s result\n");
+		return;
+	}
+	assert_memory_equal(m, v, sizeof(*m));
+}
+
+/*
  * A partly moved locked range: the source is split, only the moved part
  * unlocked; VmLck unchanged (the locked pages moved); the destination
  * locked with the pages it holds; all as mremap(MREMAP_DONTUNMAP).
@@ -187,7 +203,7 @@ static void test_mlock_partial(void **state)
 	locked_move(1, 0, 1, &v);
 	print_lock("mremap", &m);
 	print_lock("vmxfer", &v);
-	assert_memory_equal(&m, &v, sizeof(m));
+	same_as_mremap(&m, &v);
 	assert_int_equal(v.src_lo, 0);
 	assert_int_equal(v.before_lo, 1);
 	assert_int_equal(v.after_lo, 1);
@@ -225,7 +241,12 @@ static void test_lockonfault(void **state)
 	print_lock("mremap", &m);
 	print_lock("vmxfer", &v);
 	print_lock("grown", &g);
-	assert_memory_equal(&m, &v, sizeof(m));
+	same_as_mremap(&m, &v);
+	assert_int_equal(v.src_lo, 0);
+	assert_int_equal(v.before_lo, 1);
+	assert_int_equal(v.after_lo, 1);
+	assert_int_equal(v.src_len, 4 * PAGE);
+	assert_int_equal(v.lck_delta, 0);
 	/* pages 2 and 3 of the source were written: those moved */
 	assert_int_equal(v.dst_rss, 8);
 	assert_int_equal(g.dst_rss, 8);
