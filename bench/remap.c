@@ -6,8 +6,10 @@
  * loaded.
  *
  * For each page kind (4 KiB pages: MADV_NOHUGEPAGE; THP: 2 MiB-aligned,
- * MADV_HUGEPAGE) and size (default 1 16 256 MiB) a buffer is mapped and
- * filled, with an inaccessible page right after it so that nothing can
+ * MADV_HUGEPAGE; a memfd mapped MAP_SHARED; a memfd mapped MAP_PRIVATE,
+ * written: a private file mapping with its private copies -- each memfd
+ * already 2x long, so the grown half is inside the file) and size
+ * (default 1 16 256 MiB) a buffer is mapped and filled, with an inaccessible page right after it so that nothing can
  * grow in place, then grown to twice its size, REPS times each (default 9)
  * after one untimed round, the three ways interleaved:
  *   (a) vmxfer_remap(): page tables move, the old range stays mapped
@@ -36,11 +38,13 @@
 #define PAGE	4096UL
 #define HPAGE	(2UL << 20)
 
-enum { KIND_4K, KIND_THP, NKIND };
-static const char *const kind_name[NKIND] = { "4 KiB", "THP" };
+enum { KIND_4K, KIND_THP, KIND_MEMFD, KIND_PRIVFILE, NKIND };
+static const char *const kind_name[NKIND] = { "4 KiB", "THP", "memfd",
+					      "privfile" };
 enum { WAY_REMAP, WAY_MREMAP, WAY_MEMCPY, NWAY };
 
 static int vfd;
+static int cur_fd = -1;	/* the memfd behind the current buffer */
 
 struct result {
 	double t[NWAY];		/* medians, seconds */
@@ -58,6 +62,15 @@ static char *filled(size_t len, int kind, char **guard)
 
 	if (m == MAP_FAILED)
 		bench_die("mmap");
+	if (kind >= KIND_MEMFD) {
+		cur_fd = memfd_create("bench-remap", 0);
+		if (cur_fd < 0 || ftruncate(cur_fd, (off_t)(2 * len)))
+			bench_die("memfd");
+		if (mmap(m, len, PROT_READ | PROT_WRITE, MAP_FIXED |
+			 (kind == KIND_MEMFD ? MAP_SHARED : MAP_PRIVATE),
+			 cur_fd, 0) != m)
+			bench_die("mmap memfd");
+	}
 	a = kind == KIND_THP ?
 		(char *)(((unsigned long)m + HPAGE - 1) & ~(HPAGE - 1)) : m;
 	if (a > m)
@@ -67,7 +80,8 @@ static char *filled(size_t len, int kind, char **guard)
 		bench_die("mprotect");
 	if (*guard + PAGE < m + len + slop + PAGE)
 		munmap(*guard + PAGE, (size_t)(m + len + slop + PAGE - (*guard + PAGE)));
-	if (madvise(a, len, kind == KIND_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+	if (kind < KIND_MEMFD &&
+	    madvise(a, len, kind == KIND_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
 		bench_die("madvise");
 	for (size_t off = 0; off < len; off += PAGE)
 		memset(a + off, (int)(off / PAGE % 251 + 1), PAGE);
@@ -111,6 +125,7 @@ static double grow_once(size_t len, int kind, int way)
 		if (dst != MAP_FAILED) {
 			madvise(dst, 2 * len, kind == KIND_THP ?
 				MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+			/* the copy's tail: zeros, as the others' */
 			memcpy(dst, src, len);
 		}
 		break;
@@ -124,6 +139,9 @@ static double grow_once(size_t len, int kind, int way)
 	if (way != WAY_MREMAP)
 		munmap(src, len);
 	munmap(guard, PAGE);
+	if (cur_fd >= 0)
+		close(cur_fd);
+	cur_fd = -1;
 	return t1 - t0;
 }
 
@@ -161,13 +179,13 @@ int main(int argc, char **argv)
 				sizes[s]);
 		}
 
-	printf("\n%-6s %8s  %14s  %14s\n", "pages", "size", "mremap/remap",
+	printf("\n%-8s %8s  %14s  %14s\n", "pages", "size", "mremap/remap",
 	       "memcpy/remap");
 	for (int k = 0; k < NKIND; k++)
 		for (size_t s = 0; s < nsizes; s++) {
 			struct result *r = &res[k][s];
 
-			printf("%-6s %4zu MiB  %13.2fx  %13.1fx\n", kind_name[k],
+			printf("%-8s %4zu MiB  %13.2fx  %13.1fx\n", kind_name[k],
 			       sizes[s], r->t[WAY_MREMAP] / r->t[WAY_REMAP],
 			       r->t[WAY_MEMCPY] / r->t[WAY_REMAP]);
 		}
@@ -176,7 +194,7 @@ int main(int argc, char **argv)
 		for (size_t s = 0; s < nsizes; s++) {
 			struct result *r = &res[k][s];
 
-			printf("  %-5s %4zu MiB: remap %9.3f  mremap %9.3f  memcpy %9.3f\n",
+			printf("  %-8s %4zu MiB: remap %9.3f  mremap %9.3f  memcpy %9.3f\n",
 			       kind_name[k], sizes[s], r->t[WAY_REMAP] * 1e3,
 			       r->t[WAY_MREMAP] * 1e3, r->t[WAY_MEMCPY] * 1e3);
 		}

@@ -93,16 +93,19 @@ void *vmxfer_clone(int vfd, int pidfd, const void *src, size_t len, void *dst,
 		   unsigned int flags);
 
 /*
- * vmxfer_remap - VMXFER_IOC_REMAP: move the caller's private anonymous
- * range [old_addr, old_addr + old_len) (one mapping) to a new place of
- * new_len >= old_len bytes by moving page tables, and leave the old range
- * mapped as a fresh mapping (MREMAP_RETAIN).  "new_addr" is a hint, or the
- * exact address with VMXFER_REMAP_FIXED / VMXFER_REMAP_FIXED_NOREPLACE.
+ * vmxfer_remap - VMXFER_IOC_REMAP: move the caller's range
+ * [old_addr, old_addr + old_len) (one mapping of any kind
+ * mremap(MREMAP_DONTUNMAP) moves: anonymous, file, shmem, memfd, shared,
+ * locked, KSM, uffd) to a new place of new_len >= old_len bytes by moving
+ * page tables, and leave the old range mapped as a fresh mapping
+ * (MREMAP_RETAIN): it then reads zeros (anonymous), the same data
+ * (shared) or the file (private file).  "new_addr" is a hint, or the exact
+ * address with VMXFER_REMAP_FIXED / VMXFER_REMAP_FIXED_NOREPLACE.
  * Returns the new address, MAP_FAILED on error.
- * Errors: EOPNOTSUPP, EINVAL (flags, alignment, sizes, overlap, a mapping
- *         other than private anonymous, mlocked, KSM, uffd), EFAULT (not
- *         one mapping), EPERM (fixed address below vm.mmap_min_addr),
- *         ENOMEM, EEXIST, EINTR, ENOTTY.
+ * Errors: EOPNOTSUPP, EINVAL (flags, alignment, sizes, overlap; special,
+ *         hugetlb, PFN/IO, DAX mappings), EFAULT (not one mapping), EPERM
+ *         (fixed address below vm.mmap_min_addr; sealed source), EAGAIN
+ *         (RLIMIT_MEMLOCK), ENOMEM, EEXIST, EINTR, ENOTTY.
  */
 void *vmxfer_remap(int vfd, void *old_addr, size_t old_len, size_t new_len,
 		   void *new_addr, unsigned int flags);

@@ -159,6 +159,17 @@ struct vm_area_struct *copy_vma(struct vm_area_struct **vmap,
 				pgoff_t pgoff, bool *need_rmap_locks,
 				bool keep_source);
 #endif
+/* vm_operations_struct's ->split hook became ->may_split in 5.11. */
+#if KERNEL_VERSION(5, 11, 0) <= LINUX_VERSION_CODE
+#define VMXFER_VM_OPS_MAY_SPLIT	may_split
+#else
+#define VMXFER_VM_OPS_MAY_SPLIT	split
+#endif
+/* remap of a locked source: split_vma() moved to mm/vma.h in 6.11. */
+#if KERNEL_VERSION(6, 11, 0) <= LINUX_VERSION_CODE
+int split_vma(struct vma_iterator *vmi, struct vm_area_struct *vma,
+	      unsigned long addr, int new_below);
+#endif
 #if KERNEL_VERSION(7, 0, 0) <= LINUX_VERSION_CODE
 #define VMXFER_PAGETABLE_MOVE_CONTROL	1
 /* Layout of mm/internal.h's struct pagetable_move_control (7.2.13). */
@@ -334,10 +345,11 @@ static inline bool vmxfer_mmap_write_trylock(struct mm_struct *mm)
  *  - 6.4-6.11 and 6.13-6.18 (not built here): vma_start_write().
  * How long the wait can be: a VMA read lock is held by a page fault (and,
  * on newer lines, a few short walks: /proc maps, madvise, uffd ioctls that
- * copy with page faults disabled).  The VMAs locked here are ones clone and
- * remap accept: no userfaultfd registration and no vm_ops open/close hook,
- * which rules out FUSE (fuse_vma_close) -- whose ->page_mkwrite waits,
- * under the VMA lock, for a WRITE the server may never answer.  Faults
+ * copy with page faults disabled).  The VMAs locked here by clone have no
+ * userfaultfd registration and no vm_ops open/close hook, which rules out
+ * FUSE (fuse_vma_close) -- whose ->page_mkwrite waits, under the VMA lock,
+ * for a WRITE the server may never answer; remap takes file mappings too,
+ * as mremap(2) does (whose wait is not killable).  Faults
  * under the VMA lock carry FAULT_FLAG_ALLOW_RETRY, so waits for I/O and
  * folio locks drop it (filemap, swap-in).  What remains unbounded by
  * design is another file system's ->page_mkwrite waiting on remote I/O
@@ -924,8 +936,23 @@ vmxfer_move_page_tables(struct vm_area_struct *vma, unsigned long old_addr,
 #endif
 }
 
+/* split_vma(): takes a vma_iterator since 6.3, the mm before. */
+static inline int vmxfer_split_vma(struct mm_struct *mm,
+				   struct vm_area_struct *vma,
+				   unsigned long addr, int new_below)
+{
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+	VMA_ITERATOR(vmi, mm, addr);
+
+	return static_call(vmxfer_split_vma)(&vmi, vma, addr, new_below);
+#else
+	return static_call(vmxfer_split_vma)(mm, vma, addr, new_below);
+#endif
+}
+
 /*
- * Before 6.1 (no keep_source), an unfaulted source gets its anon_vma now:
+ * Before 6.1 (no keep_source), an unfaulted anonymous source gets its
+ * anon_vma now:
  * copy_vma() would otherwise re-base the new range's offset so that it
  * may merge into the source itself.
  */
@@ -934,7 +961,7 @@ static inline int vmxfer_remap_prepare(struct vm_area_struct *vma)
 #ifdef VMXFER_COPY_VMA_KEEP_SOURCE
 	return 0;
 #else
-	if (vma->anon_vma)
+	if (vma->anon_vma || !vma_is_anonymous(vma))
 		return 0;
 	return static_call(vmxfer___anon_vma_prepare)(vma);
 #endif

@@ -1,24 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VMXFER_IOC_REMAP: move a private anonymous range of the caller to a new
- * address, possibly growing it, and leave the old range mapped as a fresh
- * mapping: MREMAP_RETAIN (Daniel Micay, 2014), i.e. MREMAP_DONTUNMAP
- * that may grow.
+ * VMXFER_IOC_REMAP: move a range of the caller to a new address, possibly
+ * growing it, and leave the old range mapped as a fresh mapping:
+ * MREMAP_RETAIN (Daniel Micay, 2014), i.e. MREMAP_DONTUNMAP that may grow.
  *
  * Built on the two internals mremap(2) moves with: copy_vma() makes the
  * new VMA (of new_len: the tail beyond old_len has no pages and faults
- * zero-filled ones, its page offsets stay linear) and move_page_tables()
- * moves the entries, THPs as whole PMDs when both ends are equally
- * aligned.  No data page is copied, read or swapped in.
+ * like the mapping's own beyond-the-end, its page offsets stay linear;
+ * for a file mapping it takes its file reference and joins the file's
+ * i_mmap tree) and move_page_tables() moves the entries, THPs as whole
+ * PMDs when both ends are equally aligned.  No data page is copied, read
+ * or swapped in.
+ *
+ * Sources: every kind mremap(MREMAP_DONTUNMAP) moves on 6.1+ (private
+ * anonymous, private file, MAP_SHARED file, shmem, memfd, shared
+ * anonymous; locked, KSM-mergeable, userfaultfd-registered, grows-down),
+ * on every line (5.10's own DONTUNMAP takes private anonymous only: the
+ * same internals move the others there, as its plain mremap(2) does).
+ * Refused as mremap refuses: sealed (EPERM), VM_DONTEXPAND (vdso, vvar,
+ * xol, install_special_mapping(), hugetlb) and VM_PFNMAP (EINVAL).  And by
+ * vmxfer alone (EINVAL): VM_IO, VM_MIXEDMAP and DAX mappings, and those
+ * whose vm_ops has ->mremap or ->may_split, which mremap would call and
+ * vmxfer cannot (no indirect calls: IBT).
  *
  * Everything runs under the caller's mmap_lock held for write, with the
  * source VMA write-locked on per-VMA-lock kernels (so no fault runs in it
  * under a VMA lock alone): other threads see the move at once or not at
  * all.  All checks come before the first change; after that only the
  * FIXED unmap of the destination and an allocation failure in
- * copy_vma()/move_page_tables() remain (then the entries are moved back
- * and the new VMA unmapped, as mremap(2) recovers).
+ * split_vma()/copy_vma()/move_page_tables() remain (then the entries are
+ * moved back and the new VMA unmapped, as mremap(2) recovers).
+ * Afterwards, without the lock: a locked mapping's grown tail is
+ * populated, and a userfaultfd with UFFD_FEATURE_EVENT_REMAP is told
+ * (UFFD_EVENT_REMAP), as mremap(2) does both.
  */
+#include <linux/capability.h>
+#include <linux/ksm.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/mmap_lock.h>
@@ -39,21 +56,58 @@ struct vmxfer_remap_call {
 	void __user *uarg;
 	u32 usize;
 	bool out_failed;	/* the result could not be written: undone */
+	/* set on success, acted on after the mmap_lock is dropped */
+	bool populate;		/* a locked mapping grew: fault its tail in */
+	struct vm_userfaultfd_ctx uf;	/* UFFD_EVENT_REMAP to send */
 };
 
-/* v1: private anonymous memory only, not locked, merged or registered. */
+/* mremap(2)'s userfaultfd steps (inline no-ops without CONFIG_USERFAULTFD). */
+static void vmxfer_remap_uffd_prep(struct vm_area_struct *new,
+				   struct vm_userfaultfd_ctx *uf)
+{
+#ifdef CONFIG_USERFAULTFD
+	static_call(vmxfer_mremap_userfaultfd_prep)(new, uf);
+#else
+	mremap_userfaultfd_prep(new, uf);
+#endif
+}
+
+static void vmxfer_remap_uffd_complete(struct vm_userfaultfd_ctx *uf,
+				       unsigned long from, unsigned long to,
+				       unsigned long len)
+{
+#ifdef CONFIG_USERFAULTFD
+	static_call(vmxfer_mremap_userfaultfd_complete)(uf, from, to, len);
+#else
+	mremap_userfaultfd_complete(uf, from, to, len);
+#endif
+}
+
+/*
+ * Which mappings move: mremap(MREMAP_DONTUNMAP)'s refusals with its
+ * errnos, then vmxfer's own (hooks it cannot call, device memory).
+ */
 static int vmxfer_remap_vma_ok(struct vm_area_struct *vma)
 {
-	if (!vma_is_anonymous(vma) || vma->vm_file)
+	if (vma->vm_flags & VMXFER_VM_SEALED)
+		return -EPERM;
+	if (vma->vm_flags & (VM_DONTEXPAND | VM_PFNMAP | VM_HUGETLB))
 		return -EINVAL;
-	if (vma->vm_flags & (VM_SHARED | VM_HUGETLB | VM_IO | VM_PFNMAP |
-			     VM_MIXEDMAP | VM_DONTEXPAND | VM_GROWSDOWN |
-			     VM_GROWSUP | VM_MERGEABLE | VMXFER_VM_SEALED |
-			     VMXFER_VM_LOCKED_MASK))
+	if (vma->vm_flags & (VM_IO | VM_MIXEDMAP | VM_GROWSUP) ||
+	    vma_is_dax(vma))
 		return -EINVAL;
-	if (userfaultfd_armed(vma))
+	if (vma->vm_ops && (vma->vm_ops->mremap || vma->vm_ops->VMXFER_VM_OPS_MAY_SPLIT))
 		return -EINVAL;
 	return 0;
+}
+
+/* mlock_future_ok(): may @mm lock @pages more (RLIMIT_MEMLOCK)? */
+static bool vmxfer_remap_may_lock(struct mm_struct *mm, vm_flags_t flags,
+				  unsigned long pages)
+{
+	if (!(flags & VM_LOCKED) || capable(CAP_IPC_LOCK))
+		return true;
+	return mm->locked_vm + pages <= rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
 }
 
 /* The one VMA holding [addr, addr + len), else -EFAULT; then its kind. */
@@ -146,25 +200,77 @@ static long vmxfer_remap_move(struct mm_struct *mm, struct vm_area_struct *vma,
 	if (ret) {
 		/* Page tables exist where entries came from: this succeeds. */
 		vmxfer_move_page_tables(new, addr, vma, old, moved, true);
-		/* Gives back the new range's commit charge and total_vm. */
+		/*
+		 * Gives back the new range's commit charge and total_vm, and
+		 * takes its locked_vm, which was never added.
+		 */
 		static_call(vmxfer_do_munmap)(mm, addr, new_len, NULL);
+		if (vma->vm_flags & VM_LOCKED)
+			mm->locked_vm += new_len >> PAGE_SHIFT;
 		*charged = false;
 		mm->hiwater_vm = hiwater_vm;
 		return ret;
 	}
 
+	/*
+	 * The source keeps its userfaultfd registration; the destination
+	 * keeps it only for a uffd with UFFD_FEATURE_EVENT_REMAP, which is
+	 * then told (after the unlock), as by mremap(2).
+	 */
+	vmxfer_remap_uffd_prep(new, &call->uf);
+
+	/*
+	 * Locked: the locked pages moved to the destination, which stays
+	 * locked (grown: its tail is counted now and populated after the
+	 * unlock); the source, as MREMAP_DONTUNMAP leaves it, is not.
+	 */
+	if (vma->vm_flags & VM_LOCKED) {
+		mm->locked_vm += (new_len - old_len) >> PAGE_SHIFT;
+		call->populate = new_len > old_len;
+		vmxfer_vm_flags_mod(vma, 0, VMXFER_VM_LOCKED_MASK);
+	}
+
 #ifdef VMXFER_REMAP_UNLINK
 	/*
-	 * A wholly moved source has no page left: drop its anon_vma links,
-	 * and give it the offset of a VMA never faulted, so it can merge
-	 * again (as MREMAP_DONTUNMAP does since 6.1).
+	 * A wholly moved source has no private page left: drop its anon_vma
+	 * links, and give an anonymous one the offset of a VMA never
+	 * faulted, so it can merge again (as MREMAP_DONTUNMAP does since
+	 * 6.1).  A file mapping keeps its offset: it reads the file again.
 	 */
 	if (old == vma->vm_start && old + old_len == vma->vm_end) {
 		static_call(vmxfer_unlink_anon_vmas)(vma);
-		vma->vm_pgoff = vma->vm_start >> PAGE_SHIFT;
+		if (vma_is_anonymous(vma) && !vma->vm_file)
+			vma->vm_pgoff = vma->vm_start >> PAGE_SHIFT;
 	}
 #endif
 	return addr;
+}
+
+/*
+ * Before the move, as mremap(2): break KSM pages in the range (both ends
+ * keep VM_MERGEABLE, so ksmd may merge them again), and split a locked
+ * source so that only the moved part of it is unlocked afterwards.
+ * Nothing here changes what the caller's memory holds.
+ */
+static int vmxfer_remap_presplit(struct mm_struct *mm,
+				 struct vm_area_struct *vma,
+				 unsigned long old, unsigned long old_len)
+{
+	vm_flags_t flags = vma->vm_flags;
+	int ret;
+
+	ret = ksm_madvise(vma, old, old + old_len, MADV_UNMERGEABLE, &flags);
+	if (ret || !(vma->vm_flags & VM_LOCKED))
+		return ret;
+	if (vma->vm_start != old) {
+		ret = vmxfer_split_vma(mm, vma, old, 1);
+		if (ret)
+			return ret;
+		vma = vmxfer_vma_lookup(mm, old);
+	}
+	if (vma->vm_end != old + old_len)
+		ret = vmxfer_split_vma(mm, vma, old + old_len, 0);
+	return ret;
 }
 
 static long vmxfer_remap_locked(struct mm_struct *mm,
@@ -190,10 +296,24 @@ static long vmxfer_remap_locked(struct mm_struct *mm,
 		return -ENOMEM;
 	if (!vmxfer_may_expand_vm(mm, vma, npages))
 		return -ENOMEM;
+	/* A locked mapping's growth counts against RLIMIT_MEMLOCK. */
+	if (!vmxfer_remap_may_lock(mm, vma->vm_flags,
+				   (new_len - old_len) >> PAGE_SHIFT))
+		return -EAGAIN;
 	if (vma->vm_flags & VM_ACCOUNT) {
 		if (static_call(vmxfer_security_vm_enough_memory_mm)(mm, npages))
 			return -ENOMEM;
 		charged = true;
+	}
+
+	/* The first changes (neither alters what memory reads). */
+	ret = vmxfer_remap_presplit(mm, vma, old, old_len);
+	if (ret)
+		goto uncharge;
+	vma = vmxfer_remap_src(mm, old, old_len);
+	if (WARN_ON_ONCE(IS_ERR(vma))) {
+		ret = PTR_ERR(vma);
+		goto uncharge;
 	}
 
 	if (a->flags & VMXFER_REMAP_FIXED) {
@@ -223,6 +343,24 @@ uncharge:
 }
 
 /*
+ * After a move, without the mmap_lock, as mremap(2): fault in a locked
+ * mapping's grown tail (errors ignored, as mm_populate()), then send
+ * UFFD_EVENT_REMAP (waits until the handler has read it).
+ */
+static void vmxfer_remap_after(struct vmxfer_remap_call *call,
+			       unsigned long addr)
+{
+	unsigned long old_len = call->a->old_len;
+
+	if (call->populate)
+		static_call(vmxfer___mm_populate)(addr + old_len,
+						  call->a->new_len - old_len,
+						  1);
+	vmxfer_remap_uffd_complete(&call->uf, call->a->old_addr, addr,
+				   old_len);
+}
+
+/*
  * Under the caller's mmap_lock; again (a few times) if the result struct
  * was paged out meanwhile and the move was undone.
  */
@@ -238,6 +376,10 @@ static long vmxfer_remap_do(struct vmxfer_remap_call *call)
 		call->out_failed = false;
 		ret = vmxfer_remap_locked(mm, call);
 		mmap_write_unlock(mm);
+		if (!IS_ERR_VALUE(ret)) {
+			vmxfer_remap_after(call, ret);
+			return ret;
+		}
 		if (!call->out_failed || ++tries >= VMXFER_REMAP_OUT_TRIES)
 			return ret;
 		ret = vmxfer_probe_result(call->uarg, call->usize, call->a,

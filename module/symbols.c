@@ -97,6 +97,14 @@ DEFINE_STATIC_CALL_NULL(vmxfer_security_vm_enough_memory_mm,
 #if !defined(VMXFER_COPY_VMA_KEEP_SOURCE) || defined(VMXFER_MOVE_RELINK)
 DEFINE_STATIC_CALL_NULL(vmxfer___anon_vma_prepare, __anon_vma_prepare);
 #endif
+DEFINE_STATIC_CALL_NULL(vmxfer_split_vma, split_vma);
+DEFINE_STATIC_CALL_NULL(vmxfer___mm_populate, __mm_populate);
+#ifdef CONFIG_USERFAULTFD
+DEFINE_STATIC_CALL_NULL(vmxfer_mremap_userfaultfd_prep,
+			mremap_userfaultfd_prep);
+DEFINE_STATIC_CALL_NULL(vmxfer_mremap_userfaultfd_complete,
+			mremap_userfaultfd_complete);
+#endif
 #ifdef VMXFER_MOVE_RELINK
 DEFINE_STATIC_CALL_NULL(vmxfer_move_pages_huge_pmd, move_pages_huge_pmd);
 DEFINE_STATIC_CALL_NULL(vmxfer_folio_move_anon_rmap, folio_move_anon_rmap);
@@ -168,6 +176,12 @@ static struct vmxfer_sym vmxfer_syms[] = {
 	VMXFER_FUNC(copy_vma, VMXFER_FEAT_REMAP),
 	VMXFER_FUNC(move_page_tables, VMXFER_FEAT_REMAP),
 	VMXFER_FUNC(security_vm_enough_memory_mm, VMXFER_FEAT_REMAP),
+	VMXFER_FUNC(split_vma, VMXFER_FEAT_REMAP),
+	VMXFER_FUNC(__mm_populate, VMXFER_FEAT_REMAP),
+#ifdef CONFIG_USERFAULTFD
+	VMXFER_FUNC(mremap_userfaultfd_prep, VMXFER_FEAT_REMAP),
+	VMXFER_FUNC(mremap_userfaultfd_complete, VMXFER_FEAT_REMAP),
+#endif
 #if !defined(VMXFER_COPY_VMA_KEEP_SOURCE) && defined(VMXFER_MOVE_RELINK)
 	VMXFER_FUNC(__anon_vma_prepare, VMXFER_FEAT_REMAP | VMXFER_FEAT_MOVE),
 #elif !defined(VMXFER_COPY_VMA_KEEP_SOURCE)

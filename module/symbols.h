@@ -46,6 +46,7 @@
 #include <linux/swap.h>
 #include <linux/mmu_notifier.h>
 #include <linux/security.h>
+#include <linux/userfaultfd_k.h>
 #include <linux/percpu_counter.h>
 #include <asm/pgalloc.h>
 #include <asm/tlbflush.h>
@@ -134,6 +135,13 @@ DECLARE_STATIC_CALL(vmxfer_security_vm_enough_memory_mm,
 		    security_vm_enough_memory_mm);
 #if !defined(VMXFER_COPY_VMA_KEEP_SOURCE) || defined(VMXFER_MOVE_RELINK)
 DECLARE_STATIC_CALL(vmxfer___anon_vma_prepare, __anon_vma_prepare);
+#endif
+DECLARE_STATIC_CALL(vmxfer_split_vma, split_vma);
+DECLARE_STATIC_CALL(vmxfer___mm_populate, __mm_populate);
+#ifdef CONFIG_USERFAULTFD
+DECLARE_STATIC_CALL(vmxfer_mremap_userfaultfd_prep, mremap_userfaultfd_prep);
+DECLARE_STATIC_CALL(vmxfer_mremap_userfaultfd_complete,
+		    mremap_userfaultfd_complete);
 #endif
 /* move (compat-rmap.h says which line needs which) */
 #ifdef VMXFER_MOVE_RELINK

@@ -88,7 +88,7 @@ static const int doc_errnos[F_NOPS][16] = {
 	[F_MOVE] = { EOPNOTSUPP, EINVAL, EFAULT, EPERM, EEXIST, ENOENT, EBUSY,
 		     ENOMEM, EINTR, E2BIG },
 	[F_REMAP] = { EOPNOTSUPP, EINVAL, EFAULT, ENOMEM, EEXIST, EINTR, E2BIG,
-		      EPERM },
+		      EPERM, EAGAIN },
 	[F_SPLICE] = { EOPNOTSUPP, EINVAL, EBADF, ESRCH, EPERM, EFAULT, EAGAIN,
 		       EPIPE, EINTR, E2BIG },
 	[F_MERGE] = { EOPNOTSUPP, EINVAL, EFAULT, EBUSY, E2BIG },
@@ -131,8 +131,18 @@ static const char *const rk_name[R_NKINDS] = {
 #define STAMPED ((1u << R_ANON) | (1u << R_THP) | (1u << R_SHARED) | \
 		 (1u << R_MEMFD) | (1u << R_FILE) | (1u << R_MLOCK) | \
 		 (1u << R_SWAP) | (1u << R_KSM))
-/* The fuzzer's own mappings that remap may take as a source. */
-#define SCRATCH (((1u << R_STACK) - 1) & ~0u)
+/*
+ * The fuzzer's own mappings that remap may take as a source: all of them
+ * but the uffd range nobody serves (a moved-away page there would fault
+ * MISSING for ever) and the locked ones (mlock, lock-on-fault,
+ * memfd_secret): remap unlocks the moved part and splits it off, as
+ * mremap(MREMAP_DONTUNMAP) does, and locking it again does not merge it
+ * back (mremap leaves the same), so the fuzzer's maps would not come back.
+ * test_remap_lock and test_remap_kinds cover those.
+ */
+#define SCRATCH (((1u << R_STACK) - 1) & \
+		 ~((1u << R_UFFD) | (1u << R_SECRET) | (1u << R_MLOCK) | \
+		   (1u << R_LOCKE)))
 #define BIT(k) (1u << (k))
 /* Move: kinds that are not private anonymous memory (EINVAL) ... */
 #define MV_BADKIND (BIT(R_SHARED) | BIT(R_MEMFD) | BIT(R_FILE) | \

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * VMXFER_IOC_REMAP in the guest: the five cases of the upstream selftest
- * mremap_dontunmap.c adapted (shmem is refused in v1), growth, THP, swap,
+ * mremap_dontunmap.c adapted (simple_shmem: memfd and MAP_SHARED anon), growth, THP, swap,
  * every errno, and a leak check.
  */
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <pthread.h>
 
 #include "common.h"
@@ -92,12 +93,15 @@ static void test_simple(void **state)
 	assert_int_equal(munmap(src, len), 0);
 }
 
-/* v1 moves private anonymous memory only: shmem/memfd is refused. */
+/*
+ * mremap_dontunmap.c's simple_shmem: a memfd (and MAP_SHARED anonymous)
+ * source moves, and reads the same data afterwards: it is shared.
+ */
 static void test_simple_shmem(void **state)
 {
 	size_t len = 5 * PAGE;
 	int fd = memfd_create("remap", 0);
-	char *src;
+	char *src, *dst;
 
 	(void)state;
 	assert_true(fd >= 0);
@@ -105,17 +109,26 @@ static void test_simple_shmem(void **state)
 	src = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	assert_ptr_not_equal(src, MAP_FAILED);
 	memset(src, 'a', len);
-	assert_ptr_equal(remap(src, len, len, NULL, 0), MAP_FAILED);
-	assert_int_equal(errno, EINVAL);
+	dst = remap(src, len, len, NULL, 0);
+	assert_ptr_not_equal(dst, MAP_FAILED);
+	assert_true(all(dst, len, 'a'));
 	assert_true(all(src, len, 'a'));
+	/* one object: a write through either is seen through the other */
+	dst[0] = 'b';
+	assert_int_equal(src[0], 'b');
+	munmap(dst, len);
 	munmap(src, len);
 	close(fd);
 
 	src = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	assert_ptr_not_equal(src, MAP_FAILED);
-	assert_ptr_equal(remap(src, len, len, NULL, 0), MAP_FAILED);
-	assert_int_equal(errno, EINVAL);
+	memset(src, 'c', len);
+	dst = remap(src, len, 2 * len, NULL, 0);
+	assert_ptr_not_equal(dst, MAP_FAILED);
+	assert_true(all(dst, len, 'c'));
+	assert_true(all(src, len, 'c'));
+	munmap(dst, 2 * len);
 	munmap(src, len);
 }
 
@@ -347,49 +360,68 @@ static void test_errors(void **state)
 	munmap(other, len);
 }
 
+/* The whole mapping named @name (e.g. "[vdso]"); its length in *len. */
+static char *named_mapping(const char *name, size_t *len)
+{
+	unsigned long s = 0, e = 0;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int found = 0;
+
+	assert_non_null(f);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, name) &&
+			sscanf(line, "%lx-%lx", &s, &e) == 2;
+	fclose(f);
+	assert_true(found);
+	*len = e - s;
+	return (char *)s;
+}
+
+/*
+ * What mremap(MREMAP_DONTUNMAP) refuses, vmxfer refuses with its errno,
+ * changing nothing: sealed (EPERM), special mappings and hugetlb
+ * (EINVAL).  test_remap_kinds compares every kind with mremap itself.
+ */
 static void test_refused_kinds(void **state)
 {
-	size_t len = 4 * PAGE;
-	char *src = anon(len, 'a');
+	size_t len = 4 * PAGE, vlen;
+	char *src = anon(len, 'a'), *vdso = named_mapping("[vdso]", &vlen);
 	struct test_snap s;
 
 	(void)state;
-	/* mlocked: refused (v1); as root, mlock works on every line */
-	assert_int_equal(mlock(src, len), 0);
-	test_snap_of(&s, 0, src, len);
-	FAILS(remap(src, len, len, NULL, 0), EINVAL);
-	test_snap_same(&s, "remap of an mlocked source");
+	test_snap_of(&s, 0, vdso, vlen);
+	FAILS(remap(vdso, vlen, vlen, NULL, 0), EINVAL);
+	test_snap_same(&s, "remap of the vdso");
 	test_snap_end(&s);
-	assert_int_equal(munlock(src, len), 0);
-	/* KSM-mergeable: refused (v1); every Debian kernel has KSM */
-	assert_int_equal(madvise(src, len, MADV_MERGEABLE), 0);
-	test_snap_of(&s, 0, src, len);
-	FAILS(remap(src, len, len, NULL, 0), EINVAL);
-	test_snap_same(&s, "remap of a KSM-mergeable source");
-	test_snap_end(&s);
-	assert_int_equal(madvise(src, len, MADV_UNMERGEABLE), 0);
-	/* a private file mapping */
-	{
-		int fd = open("/proc/self/exe", O_RDONLY);
-		char *f = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
 
-		assert_ptr_not_equal(f, MAP_FAILED);
-		test_snap_of(&s, 0, f, PAGE);
-		FAILS(remap(f, PAGE, PAGE, NULL, 0), EINVAL);
-		test_snap_same(&s, "remap of a private file mapping");
+	test_sh("echo 2 > /proc/sys/vm/nr_hugepages");
+	{
+		char *h = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB,
+			       -1, 0);
+
+		assert_ptr_not_equal(h, MAP_FAILED);
+		memset(h, 'h', HPAGE);
+		test_snap_of(&s, 0, h, HPAGE);
+		FAILS(remap(h, HPAGE, HPAGE, NULL, 0), EINVAL);
+		test_snap_same(&s, "remap of hugetlb memory");
 		test_snap_end(&s);
-		munmap(f, PAGE);
-		close(fd);
+		assert_true(all(h, HPAGE, 'h'));
+		munmap(h, HPAGE);
 	}
-	assert_true(all(src, len, 'a'));
-	/* still works afterwards */
-	{
-		char *dst = remap(src, len, len, NULL, 0);
 
-		assert_ptr_not_equal(dst, MAP_FAILED);
-		assert_true(all(dst, len, 'a'));
-		munmap(dst, len);
+	/* mseal (6.10+): EPERM, as mremap(2) says */
+	if (syscall(462, src, len, 0) == 0) {
+		test_snap_of(&s, 0, src, len);
+		FAILS(remap(src, len, len, NULL, 0), EPERM);
+		test_snap_same(&s, "remap of a sealed source");
+		test_snap_end(&s);
+		assert_true(all(src, len, 'a'));
+		return;		/* sealed: cannot be unmapped */
 	}
+	assert_int_equal(errno, ENOSYS);
+	assert_true(test_kernel_line() < 610);
 	munmap(src, len);
 }
 

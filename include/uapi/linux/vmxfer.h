@@ -364,23 +364,42 @@ struct vmxfer_move {
  * out: new_addr, the address of the moved mapping.
  *
  * Semantics:
- *  - The range must lie in one mapping, private anonymous (v1).  Its page
- *    tables are moved, as mremap(2) moves them: no data page is copied,
- *    read or swapped in; swapped-out pages stay in swap; THPs move whole
- *    when both addresses are equally aligned within 2 MiB (without FIXED
- *    the destination is chosen so).
- *  - The new mapping has new_len bytes, the source's protections and
- *    flags; [old_len, new_len) of it is unpopulated and faults zero pages.
+ *  - The range must lie in one mapping.  Every kind the kernel's own
+ *    mremap(MREMAP_MAYMOVE | MREMAP_DONTUNMAP) moves (6.1 and later) moves,
+ *    on every line (5.10's own DONTUNMAP takes private anonymous memory
+ *    only; vmxfer moves the others there too, with the same internals its
+ *    plain mremap(2) uses): private anonymous, private file (and private
+ *    memfd, /dev/zero), MAP_SHARED file, shmem, memfd, MAP_SHARED
+ *    anonymous; locked (mlock, VM_LOCKONFAULT), KSM-mergeable,
+ *    userfaultfd-registered and grows-down mappings.  Its page tables are
+ *    moved, as mremap(2) moves them: no data page is copied, read or
+ *    swapped in; swapped-out pages stay in swap; THPs move whole when both
+ *    addresses are equally aligned within 2 MiB (without FIXED the
+ *    destination is chosen so).
+ *  - The new mapping has new_len bytes, the source's protections, flags,
+ *    file and offset; [old_len, new_len) of it is unpopulated and faults
+ *    as the mapping would there: zero pages (anonymous), the file's pages,
+ *    SIGBUS beyond the end of the file (as after mremap(2) growing it).
  *    It is charged like an mmap(): commit charge (VM_ACCOUNT), RLIMIT_AS,
- *    vm.max_map_count.
+ *    vm.max_map_count, and for a locked mapping RLIMIT_MEMLOCK.
  *  - The source stays mapped with its protections and flags, as
- *    MREMAP_DONTUNMAP leaves it: it faults zero pages afterwards, keeps its
- *    commit charge.  A source mapped whole is reset to a never-faulted
- *    mapping (its anon_vma dropped) on 6.1 and later; on 5.10 it keeps its
- *    anon_vma (as 5.10's MREMAP_DONTUNMAP does).
- *  - Locked (mlock, VM_LOCKONFAULT), KSM-mergeable (MADV_MERGEABLE),
- *    userfaultfd-registered, sealed and grows-down sources are refused in
- *    v1 (EINVAL), so no locked_vm or KSM state needs moving.
+ *    MREMAP_DONTUNMAP leaves it, and reads afterwards: zeros (anonymous),
+ *    the same data (MAP_SHARED, shmem, memfd: it is shared), the file's
+ *    contents (private file mappings: the private copies moved away).  It
+ *    keeps its commit charge.  A source mapped whole is reset to a
+ *    never-faulted mapping (its anon_vma dropped) on 6.1 and later; on
+ *    5.10 it keeps its anon_vma (as 5.10's MREMAP_DONTUNMAP does).
+ *  - Locked: the destination is locked, the moved part of the source is
+ *    not (a partly moved source is split first); locked_vm grows only by
+ *    the growth, whose pages are faulted in after the move
+ *    (VM_LOCKONFAULT: not), as mremap(2) does.
+ *  - KSM-mergeable: KSM pages in the range are unmerged first (as
+ *    mremap(2)); both ends keep MADV_MERGEABLE.
+ *  - userfaultfd: the source keeps its registration (its next access is a
+ *    MISSING fault to the handler); the destination stays registered only
+ *    for a uffd with UFFD_FEATURE_EVENT_REMAP, which then gets
+ *    UFFD_EVENT_REMAP (from old_addr, to new_addr, len old_len) and the
+ *    call waits until the handler has read it, as mremap(2).
  *  - Done in one step under the caller's mmap_lock held for write: other
  *    threads see the data at the old or the new place, never in between.
  *  - The mapping keeps its flags in the caller's own process, as with
@@ -396,30 +415,40 @@ struct vmxfer_move {
  * Errors (on any error nothing changed, except that VMXFER_REMAP_FIXED may
  * have unmapped the destination range when the failure came after it: an
  * allocation failure (ENOMEM) in the move itself, or a result that could not
- * be written (EFAULT), as for mmap(MAP_FIXED)):
+ * be written (EFAULT), as for mmap(MAP_FIXED); and that after the checks, a
+ * locked source may stay split at the range's ends and KSM pages in it
+ * unmerged, which changes no data):
  *  EOPNOTSUPP  not available on this kernel.
  *  EINVAL      unknown flags, both FIXED flags, old_addr 0 or unaligned,
- *              old_len 0 or unaligned, new_len unaligned or < old_len, a
- *              source or fixed destination range beyond the address space
- *              (the same errno as VMXFER_IOC_CLONE), an unaligned fixed
+ *              old_len 0 or unaligned, new_len unaligned or < old_len (no
+ *              shrinking), a source or fixed destination range beyond the
+ *              address space (the same errno as VMXFER_IOC_CLONE; mremap(2)
+ *              says EFAULT for the vsyscall page), an unaligned fixed
  *              new_addr, source and destination overlapping, the argument
- *              struct inside the source or a fixed destination; a source that
- *              is not private anonymous (file, shmem, memfd, MAP_SHARED,
- *              hugetlb, special mappings) or is locked, KSM-mergeable,
- *              userfaultfd-registered, sealed or grows down.
+ *              struct inside the source or a fixed destination; a source
+ *              mremap(MREMAP_DONTUNMAP) refuses too: special mappings
+ *              (VM_DONTEXPAND: vdso, vvar, uprobes' xol area, anything from
+ *              install_special_mapping()), hugetlb, VM_PFNMAP (/dev/mem,
+ *              remap_pfn_range()); and vmxfer only: VM_IO, VM_MIXEDMAP, DAX,
+ *              and mappings whose driver has a vm_ops ->mremap or
+ *              ->may_split hook (vmxfer makes no indirect calls).
  *  EFAULT      [old_addr, old_addr + old_len) not mapped or not within one
  *              mapping; a bad argument pointer, or the result could not be
  *              written (nothing was moved).
  *  EPERM       a fixed new_addr below vm.mmap_min_addr without
- *              CAP_SYS_RAWIO.
+ *              CAP_SYS_RAWIO; a sealed source (mseal(2), 6.10+), as
+ *              mremap(2) says.
+ *  EAGAIN      a locked source would grow beyond RLIMIT_MEMLOCK (without
+ *              CAP_IPC_LOCK), as mremap(2) says.
  *  ENOMEM      vm.max_map_count, RLIMIT_AS (RLIMIT_DATA), commit charge,
- *              out of memory, or no room for the destination.  The limits
+ *              out of memory (also in splitting a locked source or
+ *              unmerging KSM pages), or no room for the destination.  The limits
  *              are checked before a FIXED destination is unmapped, so the
  *              space it frees does not count.
  *  EEXIST      VMXFER_REMAP_FIXED_NOREPLACE and something is mapped there.
  *  EINTR       a fatal signal while waiting for the mmap_lock or for page
  *              faults in progress in the source (per-VMA locks; killable
- *              on 6.12 and 6.19+).
+ *              on 6.12 and 6.19+), or while unmerging KSM pages.
  */
 #define VMXFER_REMAP_FIXED		(1U << 0)
 #define VMXFER_REMAP_FIXED_NOREPLACE	(1U << 1)
