@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -1196,4 +1197,37 @@ void test_absent_on_line(int since, const char *what)
 	}
 	fail_msg("%s: absent on %d.%d, which has it (since %d.%d)", what,
 		 line / 100, line % 100, since / 100, since % 100);
+}
+
+char *test_anon(size_t len, int c)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_ptr_not_equal(p, MAP_FAILED);
+	if (c >= 0)
+		memset(p, c, len);
+	return p;
+}
+
+#define TEST_RAMFS "/tmp/vmxfer-ramfs"
+
+int test_ramfs_fd(void)
+{
+	static int mounted;
+	char path[64];
+	int fd;
+
+	if (!mounted) {
+		mkdir(TEST_RAMFS, 0755);
+		if (mount("ramfs", TEST_RAMFS, "ramfs", 0, NULL) &&
+		    errno != EBUSY)
+			fail_msg("mount ramfs: %s", strerror(errno));
+		mounted = 1;
+	}
+	snprintf(path, sizeof(path), TEST_RAMFS "/f%d", getpid());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	unlink(path);
+	return fd;
 }

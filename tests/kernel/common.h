@@ -275,6 +275,14 @@ void test_snap_of(struct test_snap *s, pid_t target, const void *addr,
 /* Bytes queued in a pipe (FIONREAD); a refused splice must leave 0. */
 int test_pipe_bytes(int fd);
 
+/* @len bytes of private anonymous memory, filled with @c unless @c < 0. */
+char *test_anon(size_t len, int c);
+/*
+ * An empty, unlinked file on a ramfs mounted (once) at /tmp/vmxfer-ramfs:
+ * page cache that is not shmem.  Open O_RDWR.
+ */
+int test_ramfs_fd(void);
+
 /*
  * The running kernel's major * 100 + minor (uname -r), e.g. 612.
  * test_absent_on_line(): a feature (@what) the test needs is absent.  Skip

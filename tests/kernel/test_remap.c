@@ -23,17 +23,6 @@
 
 TEST_OP_FIXTURES(VMXFER_FEAT_REMAP)
 
-static char *anon(size_t len, int c)
-{
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	assert_ptr_not_equal(p, MAP_FAILED);
-	if (c >= 0)
-		memset(p, c, len);
-	return p;
-}
-
 /* Every byte of [p, p + len) is c. */
 static int all(const char *p, size_t len, int c)
 {
@@ -46,7 +35,7 @@ static int all(const char *p, size_t len, int c)
 /* An address range nobody maps (reserved, then freed). */
 static char *hole(size_t len)
 {
-	char *p = anon(len, -1);
+	char *p = test_anon(len, -1);
 
 	assert_int_equal(munmap(p, len), 0);
 	return p;
@@ -82,7 +71,7 @@ static void *remap(void *old, size_t old_len, size_t new_len, void *new,
 static void test_simple(void **state)
 {
 	size_t len = 5 * PAGE;
-	char *src = anon(len, 'a'), *dst;
+	char *src = test_anon(len, 'a'), *dst;
 
 	(void)state;
 	dst = remap(src, len, len, NULL, 0);
@@ -135,7 +124,7 @@ static void test_simple_shmem(void **state)
 static void test_simple_fixed(void **state)
 {
 	size_t len = 5 * PAGE;
-	char *src = anon(len, 'a'), *dst = anon(len, 'X'), *r;
+	char *src = test_anon(len, 'a'), *dst = test_anon(len, 'X'), *r;
 
 	(void)state;
 	r = remap(src, len, len, dst, VMXFER_REMAP_FIXED);
@@ -149,7 +138,7 @@ static void test_simple_fixed(void **state)
 static void test_partial_mapping(void **state)
 {
 	size_t len = 10 * PAGE, half = 5 * PAGE;
-	char *src = anon(len, 'a'), *dst;
+	char *src = test_anon(len, 'a'), *dst;
 
 	(void)state;
 	dst = remap(src + half, half, half, NULL, 0);
@@ -164,7 +153,7 @@ static void test_partial_mapping(void **state)
 static void test_partial_mapping_overwrite(void **state)
 {
 	size_t half = 5 * PAGE;
-	char *src = anon(half, 'a'), *dst = anon(2 * half, 'X'), *r;
+	char *src = test_anon(half, 'a'), *dst = test_anon(2 * half, 'X'), *r;
 
 	(void)state;
 	r = remap(src, half, half, dst, VMXFER_REMAP_FIXED);
@@ -181,7 +170,7 @@ static void test_partial_mapping_overwrite(void **state)
 static void test_growth(void **state)
 {
 	size_t old = 5 * PAGE, len = 10 * PAGE;
-	char *src = anon(old, 'a'), *dst;
+	char *src = test_anon(old, 'a'), *dst;
 	long vm0 = proc_kb(getpid(), "status", "VmSize");
 	unsigned long s, e;
 
@@ -208,7 +197,7 @@ static void test_growth(void **state)
 static void test_source_is_fresh(void **state)
 {
 	size_t len = 4 * PAGE;
-	char *src = anon(len, 'a'), *dst;
+	char *src = test_anon(len, 'a'), *dst;
 	unsigned long s, e;
 
 	(void)state;
@@ -236,7 +225,7 @@ static void test_adjacent(void **state)
 
 	(void)state;
 	for (int fill = 0; fill < 2; fill++) {
-		char *src = anon(2 * len, -1), *dst;
+		char *src = test_anon(2 * len, -1), *dst;
 
 		assert_int_equal(munmap(src + len, len), 0);
 		if (fill)
@@ -256,7 +245,7 @@ static void test_adjacent(void **state)
 static void test_thp(void **state)
 {
 	size_t len = 2 * HPAGE;
-	char *raw = anon(len + HPAGE, -1), *src, *dst;
+	char *raw = test_anon(len + HPAGE, -1), *src, *dst;
 
 	(void)state;
 	src = (char *)(((unsigned long)raw + HPAGE - 1) & ~(HPAGE - 1));
@@ -279,7 +268,7 @@ static void test_thp(void **state)
 static void test_swapped(void **state)
 {
 	size_t len = 64 * PAGE;
-	char *src = anon(len, 's'), *dst;
+	char *src = test_anon(len, 's'), *dst;
 	long in0, in1;
 
 	(void)state;
@@ -310,7 +299,7 @@ static void test_swapped(void **state)
 static void test_errors(void **state)
 {
 	size_t len = 4 * PAGE;
-	char *src = anon(len + PAGE, 'a'), *other = anon(len, 'o'), *h;
+	char *src = test_anon(len + PAGE, 'a'), *other = test_anon(len, 'o'), *h;
 	struct vmxfer_remap big;
 	unsigned int both = VMXFER_REMAP_FIXED | VMXFER_REMAP_FIXED_NOREPLACE;
 	struct test_snap s;
@@ -386,7 +375,7 @@ static char *named_mapping(const char *name, size_t *len)
 static void test_refused_kinds(void **state)
 {
 	size_t len = 4 * PAGE, vlen;
-	char *src = anon(len, 'a'), *vdso = named_mapping("[vdso]", &vlen);
+	char *src = test_anon(len, 'a'), *vdso = named_mapping("[vdso]", &vlen);
 	struct test_snap s;
 
 	(void)state;
@@ -451,7 +440,7 @@ static void sysctl_put(const char *path, const char *val)
 static void test_enomem(void **state)
 {
 	size_t len = 4 * PAGE;
-	char *src = anon(len, 'a'), *dst;
+	char *src = test_anon(len, 'a'), *dst;
 	char mode[16], ratio[16], maxmc[16];
 	struct rlimit rl0, rl;
 	struct test_snap s;
@@ -514,7 +503,7 @@ static void test_enomem(void **state)
 static void remap_cycles(size_t len, int n, int thp, struct test_pfns *pf)
 {
 	for (int i = 0; i < n; i++) {
-		char *raw = anon(len + HPAGE, -1), *src = raw, *dst;
+		char *raw = test_anon(len + HPAGE, -1), *src = raw, *dst;
 
 		if (thp) {
 			src = (char *)(((unsigned long)raw + HPAGE - 1) &
@@ -644,7 +633,7 @@ static void test_concurrent_faults(void **state)
 	size_t len = 4UL << 20, pages = len / PAGE;
 	struct toucher t[2];
 	pthread_t th[2];
-	uint64_t *src = (uint64_t *)anon(len, 0);
+	uint64_t *src = (uint64_t *)test_anon(len, 0);
 	int64_t gone[2] = { 0, 0 }, after[2] = { -1, -1 }, d0[2], d1[2];
 	int rounds = 200, bad = 0, raced[2] = { 0, 0 };
 
@@ -699,7 +688,7 @@ static void test_concurrent_faults(void **state)
 static void test_missing_symbol(void **state)
 {
 	struct vmxfer_info info;
-	char *src = anon(PAGE, 'a');
+	char *src = test_anon(PAGE, 'a');
 	int fd;
 
 	(void)state;

@@ -26,7 +26,6 @@
 
 #define PAGE 4096UL
 #define NP 5
-#define RAMFS "/tmp/remap-file-ramfs"
 
 TEST_OP_FIXTURES(VMXFER_FEAT_REMAP)
 
@@ -39,25 +38,6 @@ struct src {
 	size_t len;
 };
 
-static int ramfs_fd(void)
-{
-	static int mounted;
-	char path[64];
-	int fd;
-
-	if (!mounted) {
-		mkdir(RAMFS, 0755);
-		if (mount("ramfs", RAMFS, "ramfs", 0, NULL) && errno != EBUSY)
-			fail_msg("mount ramfs: %s", strerror(errno));
-		mounted = 1;
-	}
-	snprintf(path, sizeof(path), RAMFS "/f%d", getpid());
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	unlink(path);
-	return fd;
-}
-
 /*
  * @pages pages: the file holds 'f' in each; a shared source then writes
  * 'a' through its mapping (into the file), a private one writes 'a' to
@@ -69,7 +49,7 @@ static void src_make(struct src *s, int shared, size_t pages)
 
 	s->shared = shared;
 	s->len = pages * PAGE;
-	s->fd = shared ? memfd_create("remap-file", 0) : ramfs_fd();
+	s->fd = shared ? memfd_create("remap-file", 0) : test_ramfs_fd();
 	assert_true(s->fd >= 0);
 	memset(buf, 'f', PAGE);
 	for (size_t i = 0; i < pages; i++)
@@ -359,7 +339,7 @@ static void file_cycle(int kind, size_t len)
 		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 		unlink(path);
 	} else {
-		fd = kind ? memfd_create("remap-leak", 0) : ramfs_fd();
+		fd = kind ? memfd_create("remap-leak", 0) : test_ramfs_fd();
 	}
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, (off_t)(2 * len)), 0);

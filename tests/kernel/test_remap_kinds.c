@@ -37,7 +37,6 @@
 #define NPAGES 4
 #define LEN (NPAGES * PAGE)
 #define HPAGE (2UL << 20)
-#define RAMFS "/tmp/remap-kinds-ramfs"
 
 #ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP 4
@@ -276,21 +275,9 @@ static int mk_devzero_private(struct inst *in)
 /* A file on ramfs: page cache that is not shmem. */
 static int ramfs_file(int pages, char base)
 {
-	static int mounted;
-	char path[64];
 	char buf[PAGE];
-	int fd;
+	int fd = test_ramfs_fd();
 
-	if (!mounted) {
-		mkdir(RAMFS, 0755);
-		if (mount("ramfs", RAMFS, "ramfs", 0, NULL) && errno != EBUSY)
-			fail_msg("mount ramfs: %s", strerror(errno));
-		mounted = 1;
-	}
-	snprintf(path, sizeof(path), RAMFS "/f%d", getpid());
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	unlink(path);
 	for (int i = 0; i < pages; i++) {
 		memset(buf, base + i, PAGE);
 		assert_int_equal(write(fd, buf, PAGE), (ssize_t)PAGE);

@@ -33,17 +33,6 @@
 
 TEST_OP_FIXTURES(VMXFER_FEAT_REMAP)
 
-static char *anon(size_t len, int c)
-{
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	assert_ptr_not_equal(p, MAP_FAILED);
-	if (c >= 0)
-		memset(p, c, len);
-	return p;
-}
-
 /* A field (kB) of the smaps entry of the mapping holding @p; -1: none. */
 static long smaps_at(const void *p, const char *key)
 {
@@ -136,7 +125,7 @@ static void locked_move(int by_vmxfer, int onfault, int grow,
 			struct lock_result *r)
 {
 	size_t len = 8 * PAGE, mv = 4 * PAGE, nl = grow * mv;
-	char *src = anon(len, -1), *d;
+	char *src = test_anon(len, -1), *d;
 	unsigned long s, e;
 	long before;
 
@@ -308,7 +297,7 @@ struct uffd_handler {
 static void *uffd_thread(void *arg)
 {
 	struct uffd_handler *h = arg;
-	char *zpage = anon(PAGE, 'z');
+	char *zpage = test_anon(PAGE, 'z');
 	struct pollfd pfd = { .fd = h->uffd, .events = POLLIN };
 
 	while (poll(&pfd, 1, 10000) > 0) {
@@ -348,7 +337,7 @@ static void uffd_case(int how, struct uffd_handler *h, char **src_out,
 				  .features = UFFD_FEATURE_EVENT_REMAP };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 	size_t len = 4 * PAGE;
-	char *src = anon(len, 'a'), *d;
+	char *src = test_anon(len, 'a'), *d;
 	pthread_t th;
 
 	memset(h, 0, sizeof(*h));
