@@ -451,6 +451,12 @@ static void drain_lru_batches(void)
 	syscall(__NR_move_pages, 0, 0UL, NULL, &node, NULL, 0);
 }
 
+int test_pageout(void *addr, size_t len)
+{
+	drain_lru_batches();
+	return madvise(addr, len, 21 /* MADV_PAGEOUT */);
+}
+
 long test_orphans(struct test_pfns *v)
 {
 	size_t n = 0, w;

@@ -838,7 +838,7 @@ static void test_related_swapped(void **state)
 		_exit(mine[0] == 'p' ? 0 : 4);
 	}
 	memset(mine, 'q', len);		/* the parent's own copies now */
-	assert_int_equal(madvise(mine, len, MADV_PAGEOUT), 0);
+	assert_int_equal(test_pageout(mine, len), 0);
 	if (test_smaps_kb(mine, "Swap") < (long)(len >> 10) / 2)
 		fail_msg("not swapped out (Swap %ld kB)", test_smaps_kb(mine, "Swap"));
 	assert_int_equal(write(go[1], "x", 1), 1);

@@ -132,7 +132,7 @@ static uint64_t pfn_of(const void *addr)
  */
 static void assert_reclaimable(char *p, size_t len, int seed)
 {
-	assert_int_equal(madvise(p, len, MADV_PAGEOUT), 0);
+	assert_int_equal(test_pageout(p, len), 0);
 	assert_int_equal(test_smaps_kb(p, "Swap"), (long)(len >> 10));
 	assert_int_equal(test_smaps_kb(p, "Rss"), 0);
 	assert_true(holds(p, len, seed));
@@ -277,7 +277,7 @@ static void test_move_swapped(void **state)
 	long in0, in1;
 
 	(void)state;
-	assert_int_equal(madvise(src, len, MADV_PAGEOUT), 0);
+	assert_int_equal(test_pageout(src, len), 0);
 	if (test_smaps_kb(src, "Swap") < (long)(len >> 10) / 2)
 		fail_msg("not swapped out (Swap %ld kB)", test_smaps_kb(src, "Swap"));
 	in0 = test_vmstat("pswpin");
@@ -289,7 +289,7 @@ static void test_move_swapped(void **state)
 	assert_true(holds(dst, len, 3));
 	assert_true(zeros(src, len));
 	/* And the pages are reclaimable at their new place (rmap right). */
-	assert_int_equal(madvise(dst, len, MADV_PAGEOUT), 0);
+	assert_int_equal(test_pageout(dst, len), 0);
 	assert_true(test_smaps_kb(dst, "Swap") >= (long)(len >> 10) / 2);
 	assert_true(holds(dst, len, 3));
 	unmap(src, len);
@@ -319,7 +319,7 @@ static void test_move_swapcache(void **state)
 	assert_int_equal(pipe(p), 0);
 	assert_true(fcntl(p[1], F_SETPIPE_SZ, (int)len) >= (int)len);
 	assert_int_equal(vmsplice(p[1], &iov, 1, 0), (ssize_t)len);
-	assert_int_equal(madvise(src, len, MADV_PAGEOUT), 0);
+	assert_int_equal(test_pageout(src, len), 0);
 	/*
 	 * SwapCached is a per-cpu-batched counter (it may lag): it is only
 	 * printed.  What proves the pages stayed in the swap cache is below:
@@ -342,7 +342,7 @@ static void test_move_swapcache(void **state)
 	assert_true(holds(buf, len, 5));
 	close(p[0]);
 	close(p[1]);
-	assert_int_equal(madvise(dst, len, MADV_PAGEOUT), 0);
+	assert_int_equal(test_pageout(dst, len), 0);
 	assert_true(test_smaps_kb(dst, "Swap") >= (long)(len >> 10));
 	assert_true(holds(dst, len, 5));
 	unmap(src, len);
@@ -625,7 +625,7 @@ static void test_move_unrelated(void **state)
 		assert_int_equal(mv(dst, src, len - PAGE, 0),
 				 (ssize_t)(len - PAGE));
 		assert_true(holds(dst, len - PAGE, 6));
-		assert_int_equal(madvise(dst, len, MADV_PAGEOUT), 0);
+		assert_int_equal(test_pageout(dst, len), 0);
 		assert_true(holds(dst, len - PAGE, 6));
 	} else {
 		FAILS(mv(dst, src, len - PAGE, 0), EBUSY);
@@ -661,7 +661,7 @@ static void test_move_soft_dirty(void **state)
 	char *src = anon(len, 16, 0), *dst = anon(len, -1, 0);
 
 	(void)state;
-	assert_int_equal(madvise(src + len / 2, len / 2, MADV_PAGEOUT), 0);
+	assert_int_equal(test_pageout(src + len / 2, len / 2), 0);
 	assert_int_equal(test_sh("echo 4 > /proc/%d/clear_refs", getpid()), 0);
 	for (size_t off = 0; off < len; off += PAGE)
 		assert_int_equal((pagemap_of(src + off) >> 55) & 1, 0);
@@ -793,7 +793,7 @@ static void *thp_compactor(void *arg)
 			close(fd);
 		}
 		memset(r->base, (int)r->rounds, r->len);	/* new THPs */
-		madvise(r->base, r->len, MADV_PAGEOUT);
+		test_pageout(r->base, r->len);
 		r->rounds++;
 	}
 	return NULL;

@@ -272,7 +272,7 @@ static void test_swapped(void **state)
 	long in0, in1;
 
 	(void)state;
-	assert_int_equal(madvise(src, len, MADV_PAGEOUT), 0);
+	assert_int_equal(test_pageout(src, len), 0);
 	if (test_smaps_kb(src, "Swap") < (long)(len >> 10) / 2)
 		fail_msg("not swapped out (Swap %ld kB)", test_smaps_kb(src, "Swap"));
 	in0 = test_vmstat("pswpin");
