@@ -133,31 +133,31 @@ static void explain_attach(int e, pid_t pid)
 			tuid = (unsigned int)strtoul(v + strcspn(v, " \t"), NULL, 10);
 	}
 	if (e != EPERM && e != EACCES) {
-		err("PTRACE_SEIZE pid %d: %s", (int)pid, strerror(e));
+		err("cannot attach to pid %d: %s", (int)pid, strerror(e));
 		return;
 	}
 	if (read_file("/proc/sys/kernel/yama/ptrace_scope", v, sizeof(v)) > 0)
 		scope = atoi(v);
 	if (scope == 3) {
-		err("PTRACE_SEIZE pid %d: %s: kernel.yama.ptrace_scope is 3: no process "
+		err("cannot attach to pid %d: %s: kernel.yama.ptrace_scope is 3: no process "
 		    "may attach to another (until reboot)", (int)pid, strerror(e));
 	} else if (scope == 2 && geteuid() != 0) {
-		err("PTRACE_SEIZE pid %d: %s: kernel.yama.ptrace_scope is 2: only a "
+		err("cannot attach to pid %d: %s: kernel.yama.ptrace_scope is 2: only a "
 		    "process with CAP_SYS_PTRACE (root) may attach", (int)pid, strerror(e));
 	} else if (geteuid() != 0 && tuid != geteuid()) {
-		err("PTRACE_SEIZE pid %d: %s: it belongs to uid %u: only root or its "
+		err("cannot attach to pid %d: %s: it belongs to uid %u: only root or its "
 		    "owner may dump it", (int)pid, strerror(e), tuid);
 	} else if (scope == 1 && geteuid() != 0) {
-		err("PTRACE_SEIZE pid %d: %s: kernel.yama.ptrace_scope is 1: only its "
+		err("cannot attach to pid %d: %s: kernel.yama.ptrace_scope is 1: only its "
 		    "parent (or a process it named with PR_SET_PTRACER), or root, may "
 		    "attach", (int)pid, strerror(e));
 	} else if (read_file("/sys/kernel/security/lockdown", ld, sizeof(ld)) > 0 &&
 		   !strstr(ld, "[none]")) {
-		err("PTRACE_SEIZE pid %d: %s (kernel lockdown is on: %.*s; or the "
+		err("cannot attach to pid %d: %s (kernel lockdown is on: %.*s; or the "
 		    "process is not dumpable, or an LSM refused)", (int)pid, strerror(e),
 		    (int)strcspn(ld, "\n"), ld);
 	} else {
-		err("PTRACE_SEIZE pid %d: %s: the process is not dumpable "
+		err("cannot attach to pid %d: %s: the process is not dumpable "
 		    "(prctl PR_SET_DUMPABLE, a setuid program) or an LSM refused",
 		    (int)pid, strerror(e));
 	}
@@ -210,8 +210,9 @@ static int wait_stopped(struct gc_thread *t)
 	}
 }
 
-/* Seizes and stops every thread.  0, or -1 (message printed). */
-static int stop_all(struct gc_proc *p)
+/* Seizes and stops every thread.  0, or -1 (message printed).  *first:
+ * when the first thread was told to stop. */
+static int stop_all(struct gc_proc *p, unsigned long long *first)
 {
 	char path[64];
 	int found;
@@ -252,6 +253,8 @@ static int stop_all(struct gc_proc *p)
 				err("out of memory");
 				return -1;
 			}
+			if (!*first)
+				*first = mono_ns();
 			if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) && errno != ESRCH) {
 				closedir(d);
 				err("PTRACE_INTERRUPT thread %d: %s", (int)tid, strerror(errno));
@@ -294,12 +297,11 @@ static void resume_all(struct gc_proc *p)
 
 /* ---- while stopped: registers and identity ---------------------------- */
 
-static void read_thread(struct gc_proc *p, struct gc_thread *t)
+static void read_times_stat(struct gc_proc *p, struct gc_thread *t);
+
+static void read_regs(struct gc_thread *t)
 {
 	struct iovec iov;
-	char path[96], buf[4096], v[64];
-	unsigned long long ut = 0, stt = 0;
-	long hz = sysconf(_SC_CLK_TCK);
 
 	iov.iov_base = t->regs;
 	iov.iov_len = sizeof(t->regs);
@@ -316,13 +318,29 @@ static void read_thread(struct gc_proc *p, struct gc_thread *t)
 		if (!ptrace(PTRACE_GETREGSET, t->tid, NT_X86_XSTATE, &iov))
 			t->xstate_len = iov.iov_len;
 	}
+	if (ptrace(PTRACE_GETSIGMASK, t->tid, sizeof(t->sighold), &t->sighold))
+		t->sighold = 0;
+}
+
+/* CPU times and pending signals: read after the process runs again, to
+ * keep the stop short (/proc/PID/task/TID/status is slow to make). */
+static void read_times(struct gc_proc *p, struct gc_thread *t)
+{
+	char path[96], buf[4096], v[64];
+
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)p->pid, (int)t->tid);
-	if (read_file(path, buf, sizeof(buf)) > 0) {
-		if (!status_field(buf, "SigPnd", v, sizeof(v)))
-			t->sigpend = strtoul(v, NULL, 16);
-		if (!status_field(buf, "SigBlk", v, sizeof(v)))
-			t->sighold = strtoul(v, NULL, 16);
-	}
+	if (read_file(path, buf, sizeof(buf)) > 0 &&
+	    !status_field(buf, "SigPnd", v, sizeof(v)))
+		t->sigpend = strtoul(v, NULL, 16);
+	read_times_stat(p, t);
+}
+
+static void read_times_stat(struct gc_proc *p, struct gc_thread *t)
+{
+	char path[96], buf[4096];
+	unsigned long long ut = 0, stt = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)p->pid, (int)t->tid);
 	if (read_file(path, buf, sizeof(buf)) > 0) {
 		char *r = strrchr(buf, ')');
@@ -423,13 +441,20 @@ static uint64_t dump_size(const struct gc_map *m, unsigned int filter)
 	return 0;
 }
 
-static int read_maps(struct gc_proc *p, unsigned int filter)
+/*
+ * Reads /proc/PID/@file ("smaps" or "maps") into *m, *nm.  smaps gives
+ * what the filter needs to know beyond the maps line (pages written,
+ * VmFlags); it walks the page tables, so it is read before the stop and
+ * only the cheap maps is read while the process is stopped (merge_maps()).
+ */
+static int read_maps(pid_t pid, const char *file, struct gc_map **mp, size_t *nmp)
 {
 	char path[64], line[4096 + 512];
-	struct gc_map *cur = NULL;
+	struct gc_map *cur = NULL, *m = NULL;
+	size_t nm = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)p->pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
@@ -438,12 +463,12 @@ static int read_maps(struct gc_proc *p, unsigned int filter)
 		unsigned long long kb;
 
 		if (!vxd_parse_maps_line(line, &vm)) {
-			struct gc_map *nm = realloc(p->m, (p->nm + 1) * sizeof(*nm));
+			struct gc_map *nmap = realloc(m, (nm + 1) * sizeof(*nmap));
 
-			if (!nm)
+			if (!nmap)
 				goto fail;
-			p->m = nm;
-			cur = &p->m[p->nm++];
+			m = nmap;
+			cur = &m[nm++];
 			memset(cur, 0, sizeof(*cur));
 			cur->start = vm.start;
 			cur->end = vm.end;
@@ -471,12 +496,46 @@ static int read_maps(struct gc_proc *p, unsigned int filter)
 	if (ferror(f))
 		goto fail;
 	fclose(f);
-	for (size_t i = 0; i < p->nm; i++)
-		p->m[i].dump_len = dump_size(&p->m[i], filter);
+	*mp = m;
+	*nmp = nm;
 	return 0;
 fail:
 	fclose(f);
+	for (size_t i = 0; i < nm; i++)
+		free(m[i].name);
+	free(m);
 	return -1;
+}
+
+/*
+ * The mappings at the stop (p->m, from maps) take what smaps said before
+ * the stop about the same mapping (same range, protections, file, offset).
+ * One that changed in between is taken as written to when it is private
+ * and (anonymous or writable), so the core rather has too much than too
+ * little.  Then the bytes each mapping contributes.
+ */
+static void merge_maps(struct gc_proc *p, const struct gc_map *pre, size_t npre,
+		       unsigned int filter)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < p->nm; i++) {
+		struct gc_map *m = &p->m[i];
+
+		while (j < npre && pre[j].end <= m->start)
+			j++;
+		if (j < npre && pre[j].start == m->start && pre[j].end == m->end &&
+		    !strcmp(pre[j].perms, m->perms) && pre[j].offset == m->offset &&
+		    pre[j].inode == m->inode && !strcmp(pre[j].name, m->name)) {
+			m->anon_kb = pre[j].anon_kb;
+			m->dontdump = pre[j].dontdump;
+			m->io = pre[j].io;
+			m->hugetlb = pre[j].hugetlb;
+		} else if (!m->shared && (!m->is_file || m->perms[1] == 'w')) {
+			m->anon_kb = 1;
+		}
+		m->dump_len = dump_size(m, filter);
+	}
 }
 
 /* ---- while stopped: memory -------------------------------------------- */
@@ -518,13 +577,14 @@ static int copy_in(pid_t pid, struct gc_map *m)
  * exited, or this process ran out of memory). */
 static int snapshot(struct gc_proc *p, int vfd, int pidfd, struct stats *s)
 {
+	/* vfd < 0: --copy, everything with process_vm_readv(). */
 	for (size_t i = 0; i < p->nm; i++) {
 		struct gc_map *m = &p->m[i];
 		void *c;
 
 		if (!m->dump_len)
 			continue;
-		if (!m->shared) {
+		if (!m->shared && vfd >= 0) {
 			c = vmxfer_clone(vfd, pidfd, (void *)(uintptr_t)m->start, m->dump_len,
 					 NULL, 0);
 			if (c != MAP_FAILED && (m->perms[0] == 'r' ||
@@ -570,6 +630,13 @@ static int snapshot(struct gc_proc *p, int vfd, int pidfd, struct stats *s)
 		}
 	}
 	return 0;
+}
+
+static void free_maps(struct gc_map *m, size_t nm)
+{
+	for (size_t i = 0; i < nm; i++)
+		free(m[i].name);
+	free(m);
 }
 
 static void free_snapshot(struct gc_proc *p)
@@ -654,6 +721,14 @@ static int usage_err(const char *msg, const char *arg)
 	return EXIT_USAGE;
 }
 
+static void maps_err(pid_t pid, const char *file)
+{
+	if (errno == ENOENT || errno == ESRCH)
+		err("pid %d exited", (int)pid);
+	else
+		err("/proc/%d/%s: %s", (int)pid, file, strerror(errno));
+}
+
 static unsigned int read_filter(pid_t pid)
 {
 	char path[64], buf[32];
@@ -671,8 +746,10 @@ int vx_gcore_main(const char *p_, int argc, char **argv)
 	struct live_ctx lc = { .pipe = { -1, -1 } };
 	const char *output = NULL;
 	char defname[32];
-	int live = 0, fd = -1, vfd = -1, pidfd = -1, rc = 1, stopped = 0;
-	unsigned long long t_stop = 0, t_resume = 0;
+	int live = 0, copy = 0, verbose = 0, fd = -1, vfd = -1, pidfd = -1, rc = 1, stopped = 0;
+	unsigned long long t_first = 0, t_stop = 0, t_resume = 0, tv[4], tv_start;
+	struct gc_map *pre = NULL;
+	size_t npre = 0;
 	double t0, t_end;
 	uint64_t written = 0;
 	unsigned int filter;
@@ -690,6 +767,10 @@ int vx_gcore_main(const char *p_, int argc, char **argv)
 			output = argv[++i];
 		} else if (!strcmp(argv[i], "--live")) {
 			live = 1;
+		} else if (!strcmp(argv[i], "--copy")) {
+			copy = 1;
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			verbose = 1;
 		} else {
 			return usage_err("unknown argument", argv[i]);
 		}
@@ -713,15 +794,22 @@ int vx_gcore_main(const char *p_, int argc, char **argv)
 	p.live = live;
 	p.dumper = getpid();
 	t0 = mono();
+	tv_start = mono_ns();
 
-	vfd = vx_open_for("vmxfer-ctl: gcore", live ? VMXFER_FEAT_SPLICE : VMXFER_FEAT_CLONE,
-			  live ? "splice" : "clone");
-	if (vfd < 0)
-		return 1;
+	if (live && copy)
+		return usage_err("--live and --copy exclude each other", NULL);
+	if (!copy) {
+		vfd = vx_open_for("vmxfer-ctl: gcore", live ? VMXFER_FEAT_SPLICE :
+				  VMXFER_FEAT_CLONE, live ? "splice" : "clone");
+		if (vfd < 0)
+			return 1;
+	}
 	pidfd = vmxfer_pidfd_open(p.pid);
-	if (pidfd < 0) {
-		err(errno == ESRCH ? "no such process %d" : "pidfd_open %d: %s", (int)p.pid,
-		    strerror(errno));
+	if (pidfd < 0 && !(copy && errno == ENOSYS)) {
+		if (errno == ESRCH)
+			err("no such process %d", (int)p.pid);
+		else
+			err("pidfd_open %d: %s", (int)p.pid, strerror(errno));
 		goto out;
 	}
 	if (!strcmp(output, "-")) {
@@ -734,14 +822,22 @@ int vx_gcore_main(const char *p_, int argc, char **argv)
 		}
 	}
 	filter = read_filter(p.pid);
+	if (read_maps(p.pid, "smaps", &pre, &npre)) {
+		if (errno == EACCES || errno == EPERM)
+			explain_attach(EPERM, p.pid);	/* ptrace read access, refused */
+		else
+			maps_err(p.pid, "smaps");
+		goto out;
+	}
+	tv[0] = mono_ns();
 
 	if (!live) {
-		if (stop_all(&p))
+		if (stop_all(&p, &t_first))
 			goto out_resume;
 		stopped = 1;
 		t_stop = mono_ns();
 		for (size_t i = 0; i < p.nt; i++)
-			read_thread(&p, &p.t[i]);
+			read_regs(&p.t[i]);
 		/* The thread group leader first (the kernel puts the dumping thread
 		 * first; here none is special). */
 		for (size_t i = 1; i < p.nt; i++) {
@@ -753,14 +849,13 @@ int vx_gcore_main(const char *p_, int argc, char **argv)
 			}
 		}
 	}
-	read_identity(&p);
-	if (read_maps(&p, filter)) {
-		if (errno == ENOENT || errno == ESRCH)
-			err("pid %d exited", (int)p.pid);
-		else
-			err("/proc/%d/smaps: %s", (int)p.pid, strerror(errno));
+	tv[1] = mono_ns();
+	if (read_maps(p.pid, "maps", &p.m, &p.nm)) {
+		maps_err(p.pid, "maps");
 		goto out_resume;
 	}
+	merge_maps(&p, pre, npre, filter);
+	tv[2] = mono_ns();
 	if (live) {
 		for (size_t i = 0; i < p.nm; i++)
 			if (p.m[i].dump_len)
@@ -780,6 +875,16 @@ int vx_gcore_main(const char *p_, int argc, char **argv)
 		resume_all(&p);
 		stopped = 0;
 	}
+	tv[3] = mono_ns();
+	for (size_t i = 0; i < p.nt; i++)
+		read_times(&p, &p.t[i]);
+	read_identity(&p);
+	if (verbose)
+		fprintf(stderr, "gcore: smaps %.3f ms, stopping %.3f ms; stopped: registers "
+			"%.3f ms, maps %.3f ms, clone/copy %.3f ms\n",
+			(double)(tv[0] - tv_start) / 1e6, (double)(t_stop - t_first) / 1e6,
+			(double)(tv[1] - t_stop) / 1e6, (double)(tv[2] - tv[1]) / 1e6,
+			(double)(t_resume - tv[2]) / 1e6);
 
 	if (gc_write_core(fd, &p, isatty(2), live_read, &lc, &written)) {
 		int e = errno;
@@ -808,7 +913,8 @@ int vx_gcore_main(const char *p_, int argc, char **argv)
 			"instants; no registers)\n", (int)p.pid);
 	else
 		fprintf(stderr, "gcore: pid %d: %zu threads stopped for %.3f ms "
-			"(CLOCK_MONOTONIC ns %llu-%llu)\n", (int)p.pid, p.nt,
+			"(all at once for %.3f ms: CLOCK_MONOTONIC ns %llu-%llu)\n",
+			(int)p.pid, p.nt, (double)(t_resume - t_first) / 1e6,
 			(double)(t_resume - t_stop) / 1e6, t_stop, t_resume);
 	fprintf(stderr, "gcore: wrote %" PRIu64 " bytes to %s in %.3f s: %zu mappings, "
 		"%zu cloned (%.1f MiB), %zu read (%.1f MiB)",
@@ -837,6 +943,7 @@ out:
 		close(lc.pipe[1]);
 	}
 	free_snapshot(&p);
+	free_maps(pre, npre);
 	if (pidfd >= 0)
 		close(pidfd);
 	if (vfd >= 0)

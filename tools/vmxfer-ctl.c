@@ -449,14 +449,17 @@ static const struct subcmd subcmds[] = {
 	  "LEN bytes from ADDR are written out.  The range must be mapped and readable\n"
 	  "in PID, with no hole, and not be hugetlb, device or special memory.\n\n"
 	  "Exit status: 0 written, 1 failure (the reason is printed), 2 usage error.\n" },
-	{ "gcore", cmd_gcore, "--pid PID [-o FILE|-] [--live]",
+	{ "gcore", cmd_gcore, "--pid PID [-o FILE|-] [--live|--copy] [-v]",
 	  "Write an ELF core file of a running process, stopped for milliseconds",
 	  "  --pid PID   the process (needs ptrace access to it: root or its owner,\n"
 	  "              and kernel.yama.ptrace_scope permitting)\n"
 	  "  -o FILE     write to FILE (mode 0600; default core.PID); '-' is stdout,\n"
 	  "              a file or pipe but not a terminal\n"
 	  "  --live      do not stop the process: no registers, and each page is read\n"
-	  "              at its own instant (the core may be inconsistent)\n\n"
+	  "              at its own instant (the core may be inconsistent)\n"
+	  "  --copy      no clone: copy the memory with process_vm_readv() while the\n"
+	  "              process is stopped (as gdb's gcore; no module needed)\n"
+	  "  -v          also print how long each phase took\n\n"
 	  "Every thread is stopped (ptrace), its registers read and the memory that\n"
 	  "/proc/PID/coredump_filter selects cloned copy-on-write (VMXFER_IOC_CLONE;\n"
 	  "shared memory and what clone refuses are copied); then the process runs\n"
