@@ -13,7 +13,7 @@
  *
  * The test target: three threads.  worker_a and worker_b increment their
  * counters for ever; after each increment they append {value, time} to
- * LOGDIR/log.a / log.b (the side channel: only a running thread writes
+ * LOGDIR/log.a / log.b (worker_b naps every 16; the side channel: only a running thread writes
  * it, so the log shows which values existed before and after a stop).
  * worker_a also stores its value in the memfd first.  main waits in
  * main_wait().  Known data: heap_buf, thp_buf (a 2 MiB THP), swap_buf
@@ -113,6 +113,10 @@ __attribute__((noinline)) static void *worker_b(void *arg)
 
 		counter_b = v;
 		put_rec(log_b, v);
+		/* A short nap: a thread spinning for ever would halve the speed of
+		 * everything else in a TCG guest. */
+		if (!(v % 16))
+			usleep(10);
 	}
 	return NULL;
 }

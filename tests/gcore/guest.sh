@@ -50,9 +50,12 @@ running() {
 	[ "$s2" -gt "$s1" ] || { echo "pid $1: log.b stopped growing ($s1)"; return 1; }
 }
 
+section() { echo "--- $* (uptime $(cut -d' ' -f1 /proc/uptime) s)"; }
+
 stop_target() { kill -9 "$1" 2>/dev/null; wait 2>/dev/null; }
 
 # --- the main case: a consistent core of a busy process -------------------
+section main
 start_target "$W/main" || exit 1
 cp "$W/main/ready" "$O/ready"
 cat "$O/ready"
@@ -73,6 +76,7 @@ check "no thread logged anything while stopped" [ $? = 0 ]
 stop_target "$TP"
 
 # --- --live: no stop ----------------------------------------------------------
+section live
 start_target "$W/live" || exit 1
 vmxfer-ctl gcore --live --pid "$TP" -o "$O/live.core" 2>"$W/live.err"
 rc=$?
@@ -83,6 +87,7 @@ check "the target runs on after --live" running "$TP" "$W/live"
 stop_target "$TP"
 
 # --- the target exits while the core is written ------------------------------
+section exit
 start_target "$W/exit" || exit 1
 mkfifo "$W/fifo"
 vmxfer-ctl gcore --pid "$TP" -o "$W/fifo" 2>"$W/exit.err" &
@@ -108,6 +113,7 @@ check "target killed mid-write: it is an ELF file" \
 wait 2>/dev/null
 
 # --- already traced ---------------------------------------------------------------
+section traced
 start_target "$W/traced" || exit 1
 vmxfer-gcore-target --trace "$TP" >"$W/tracer" 2>&1 &
 TR=$!
@@ -126,6 +132,7 @@ check "already traced: the target runs on" running "$TP" "$W/traced"
 stop_target "$TP"
 
 # --- no permission ------------------------------------------------------------------
+section permission
 chmod 666 /dev/vmxfer
 start_target "$W/perm" || exit 1
 su -s /bin/sh vmxfer-test -c "vmxfer-ctl gcore --pid $TP -o /tmp/perm.core" 2>"$W/perm.err"
@@ -158,6 +165,7 @@ fi
 chmod 600 /dev/vmxfer
 
 # --- disk full ------------------------------------------------------------------------
+section disk full
 start_target "$W/full" || exit 1
 mkdir -p "$W/small"
 mount -t tmpfs -o size=512k tmpfs "$W/small"
@@ -171,5 +179,6 @@ check "disk full: the target runs on" running "$TP" "$W/full"
 umount "$W/small"
 stop_target "$TP"
 
+section end
 echo "guest: $npass passed, $nfail failed"
 [ $nfail = 0 ]
