@@ -12,9 +12,10 @@
  *                                       "already traced" case)
  *
  * The test target: three threads.  worker_a and worker_b increment their
- * counters for ever; after each increment they append {value, time} to
- * LOGDIR/log.a / log.b (worker_b naps every 16; the side channel: only a running thread writes
- * it, so the log shows which values existed before and after a stop).
+ * counters for ever (worker_b naps every 16); after each increment they
+ * append {value, time} to LOGDIR/log.a / log.b (the side channel: only a
+ * running thread writes it, so the log shows which values existed before
+ * and after a stop).
  * worker_a also stores its value in the memfd first.  main waits in
  * main_wait().  Known data: heap_buf, thp_buf (a 2 MiB THP), swap_buf
  * (paged out with MADV_PAGEOUT), memfd_buf (a shared memfd); word 0 of page
