@@ -11,7 +11,10 @@ run() {
 	: >/tmp/total
 	i=0
 	while [ $i -lt "$reps" ]; do
-		vmxfer-ctl gcore "$@" --pid "$pid" -o /dev/null 2>/tmp/err || { cat /tmp/err; return 1; }
+		# Through a pipe: every byte of the core is read (a write to
+		# /dev/null would not even touch the clone's pages).
+		{ vmxfer-ctl gcore "$@" --pid "$pid" -o - 2>/tmp/err || echo fail >>/tmp/err; } | cat >/dev/null
+		if grep -q '^fail' /tmp/err; then cat /tmp/err; return 1; fi
 		sed -n 's/.*threads\{0,1\} stopped for \([0-9.]*\) ms.*/\1/p' /tmp/err >>/tmp/stop
 		sed -n 's/.*bytes to .* in \([0-9.]*\) s:.*/\1/p' /tmp/err >>/tmp/total
 		i=$((i + 1))

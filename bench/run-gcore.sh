@@ -5,8 +5,9 @@
 # gdb's gcore does, though gdb also keeps the process stopped while it
 # writes), side by side in one guest boot of LINE (default 6.12), for
 # targets of SIZE MiB (default 256 1024) of written anonymous memory, 4 KiB
-# pages and THP.  Medians of BENCH_REPS (default 5) runs; the core goes to
-# /dev/null (the write is not what is compared).  Guest memory BENCH_MEM
+# pages and THP.  Medians of BENCH_REPS (default 5) runs; the core goes
+# through a pipe to cat >/dev/null (so every byte is read, at the same cost
+# for both).  Guest memory BENCH_MEM
 # (default 3G: --copy holds a copy of the target).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)

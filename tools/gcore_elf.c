@@ -36,26 +36,35 @@ struct nbuf {
 	int oom;
 };
 
+/* Room for @need bytes in all; 0, or -1 (and n->oom set). */
+static int nb_reserve(struct nbuf *n, size_t need)
+{
+	size_t cap = n->cap ? n->cap : 4096;
+	unsigned char *nb;
+
+	if (n->oom)
+		return -1;
+	if (need <= n->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	nb = realloc(n->b, cap);
+	if (!nb) {
+		n->oom = 1;
+		return -1;
+	}
+	n->b = nb;
+	n->cap = cap;
+	return 0;
+}
+
+/* Appends @len bytes, padded with zeros to 4 (note fields are). */
 static void nb_put(struct nbuf *n, const void *data, size_t len)
 {
 	size_t need = n->len + ((len + 3) & ~(size_t)3);
 
-	if (n->oom)
+	if (nb_reserve(n, need))
 		return;
-	if (need > n->cap) {
-		size_t cap = n->cap ? n->cap : 4096;
-		unsigned char *nb;
-
-		while (cap < need)
-			cap *= 2;
-		nb = realloc(n->b, cap);
-		if (!nb) {
-			n->oom = 1;
-			return;
-		}
-		n->b = nb;
-		n->cap = cap;
-	}
 	memcpy(n->b + n->len, data, len);
 	memset(n->b + n->len + len, 0, need - n->len - len);
 	n->len = need;
@@ -160,26 +169,12 @@ static void note_file(struct nbuf *n, const struct gc_proc *p)
 	}
 	/* Names are packed (no padding between them): built by hand. */
 	for (size_t i = 0; i < p->nm; i++) {
-		size_t l = strlen(p->m[i].name) + 1, need = d.len + l;
+		size_t l = strlen(p->m[i].name) + 1;
 
-		if (!p->m[i].is_file || d.oom)
+		if (!p->m[i].is_file || nb_reserve(&d, d.len + l))
 			continue;
-		if (need > d.cap) {
-			size_t cap = d.cap ? d.cap * 2 : 4096;
-			unsigned char *nb;
-
-			while (cap < need)
-				cap *= 2;
-			nb = realloc(d.b, cap);
-			if (!nb) {
-				d.oom = 1;
-				continue;
-			}
-			d.b = nb;
-			d.cap = cap;
-		}
 		memcpy(d.b + d.len, p->m[i].name, l);
-		d.len = need;
+		d.len += l;
 	}
 	if (d.oom)
 		n->oom = 1;
