@@ -801,8 +801,12 @@ int vx_gcore_main(const char *p_, int argc, char **argv)
 	if (!copy) {
 		vfd = vx_open_for("vmxfer-ctl: gcore", live ? VMXFER_FEAT_SPLICE :
 				  VMXFER_FEAT_CLONE, live ? "splice" : "clone");
-		if (vfd < 0)
+		if (vfd < 0) {
+			if (!live)
+				err("(--copy needs no module, but stops the process while "
+				    "it copies)");
 			return 1;
+		}
 	}
 	pidfd = vmxfer_pidfd_open(p.pid);
 	if (pidfd < 0 && !(copy && errno == ENOSYS)) {
