@@ -7,15 +7,16 @@
 # targets of SIZE MiB (default 256 1024) of written anonymous memory, 4 KiB
 # pages and THP.  Medians of BENCH_REPS (default 5) runs; the core goes
 # through a pipe to cat >/dev/null (so every byte is read, at the same cost
-# for both).  Guest memory BENCH_MEM
-# (default 3G: --copy holds a copy of the target).
+# for both).  Guest memory BENCH_MEM (default 3G: --copy holds a copy of
+# the target).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 line=${1:-6.12}
 [[ $# -gt 0 ]] && shift
-sizes=${*:-256 1024}
+sizes=("$@")
+[[ ${#sizes[@]} -gt 0 ]] || sizes=(256 1024)
 make -s userspace
 exec tests/vm/run --kernel "$line" --mem "${BENCH_MEM:-3G}" --timeout 3600 \
 	--file build/tools/vmxfer-ctl --file build/tools/vmxfer-gcore-target \
-	--file bench/gcore-guest.sh -- gcore-guest.sh "${BENCH_REPS:-5}" $sizes
+	--file bench/gcore-guest.sh -- gcore-guest.sh "${BENCH_REPS:-5}" "${sizes[@]}"

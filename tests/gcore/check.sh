@@ -24,15 +24,16 @@ tot_p=0 tot_f=0
 word() { printf '0x6763%04x%08x' "$1" "$2"; }
 
 host_checks() { # OUTDIR
-	local d=$1 g e a b m l f n v ready
+	local d=$1 g e m l f n v ready
 	ok() { echo "ok - $*"; p=$((p + 1)); }
 	no() { echo "not ok - $*"; f_=$((f_ + 1)); }
+	res() { if [ "$1" = 0 ]; then ok "$2"; else no "$2"; fi; return "$1"; } # STATUS DESC
 	[ -s "$d/core" ] || { no "core came back from the guest"; return; }
 	ready=$(cat "$d/ready")
-	[[ $ready =~ thp_kb=2048 ]] && ok "the THP region is a THP ($ready)" ||
-		no "the THP region is a THP ($ready)"
-	[[ $ready =~ swap_kb=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge 512 ] &&
-		ok "the swap region is swapped out" || no "the swap region is swapped out"
+	[[ $ready =~ thp_kb=2048 ]]
+	res $? "the THP region is a THP ($ready)"
+	[[ $ready =~ swap_kb=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge 512 ]
+	res $? "the swap region is swapped out"
 	g=$(gdb -batch -nx -ex 'set pagination off' -ex 'info threads' \
 		-ex 'thread apply all bt' \
 		-ex 'printf "counter_a=%lu\n", counter_a' -ex 'printf "counter_b=%lu\n", counter_b' \
@@ -43,26 +44,28 @@ host_checks() { # OUTDIR
 		-ex 'printf "memfd %#lx %#lx\n", memfd_buf[512*1], memfd_buf[512*15]' \
 		-ex 'printf "marker %s\n", gcore_marker' \
 		"$tgt" "$d/core" 2>&1)
-	echo "$g" | sed 's/^/    gdb: /'
+	while IFS= read -r l; do echo "    gdb: $l"; done <<<"$g"
 	n=$(grep -cE '^Thread [0-9]+ \(' <<<"$g")
-	[ "$n" = 3 ] && ok "gdb: 3 threads" || no "gdb: 3 threads (got $n)"
+	[ "$n" = 3 ]
+	res $? "gdb: 3 threads (got $n)"
 	for fn in main_wait worker_a worker_b; do
 		# Each thread's backtrace, from its "Thread N" line to the next.
 		awk -v fn="$fn" '/^Thread [0-9]+ \(/ { t++ } t && $0 ~ " in " fn " |#[0-9]+ +" fn " " { hit[t] = 1 }
-			END { for (i in hit) c++; exit c == 1 ? 0 : 1 }' <<<"$g" &&
-			ok "gdb: one thread's backtrace goes through $fn()" ||
-			no "gdb: one thread's backtrace goes through $fn()"
+			END { for (i in hit) c++; exit c == 1 ? 0 : 1 }' <<<"$g"
+		res $? "gdb: one thread's backtrace goes through $fn()"
 	done
-	grep -q 'main (argc' <<<"$g" && ok "gdb: the main thread's backtrace reaches main()" ||
-		no "gdb: the main thread's backtrace reaches main()"
-	[[ $g == *"heap $(word 1 0) $(word 1 7) $(word 1 63)"* ]] && ok "gdb: heap data" || no "gdb: heap data"
-	[[ $g == *"thp $(word 2 0) $(word 2 100) $(word 2 511) 0x202020202020202"* ]] &&
-		ok "gdb: THP data" || no "gdb: THP data"
-	[[ $g == *"swap $(word 3 0) $(word 3 3) $(word 3 255)"* ]] && ok "gdb: swapped-out data" ||
-		no "gdb: swapped-out data"
-	[[ $g == *"memfd $(word 4 1) $(word 4 15)"* ]] && ok "gdb: memfd data" || no "gdb: memfd data"
-	[[ $g == *"marker vmxfer-gcore-target marker"* ]] && ok "gdb: a global string" ||
-		no "gdb: a global string"
+	grep -q 'main (argc' <<<"$g"
+	res $? "gdb: the main thread's backtrace reaches main()"
+	[[ $g == *"heap $(word 1 0) $(word 1 7) $(word 1 63)"* ]]
+	res $? "gdb: heap data"
+	[[ $g == *"thp $(word 2 0) $(word 2 100) $(word 2 511) 0x202020202020202"* ]]
+	res $? "gdb: THP data"
+	[[ $g == *"swap $(word 3 0) $(word 3 3) $(word 3 255)"* ]]
+	res $? "gdb: swapped-out data"
+	[[ $g == *"memfd $(word 4 1) $(word 4 15)"* ]]
+	res $? "gdb: memfd data"
+	[[ $g == *"marker vmxfer-gcore-target marker"* ]]
+	res $? "gdb: a global string"
 	# The stop instant: the last value logged before the stop (L) and the
 	# first after it (F = L + 1); the core must hold L or F (F when the
 	# thread was stopped between storing F and logging it), and so must
@@ -77,23 +80,22 @@ host_checks() { # OUTDIR
 		fi
 		if [ $c = a ]; then
 			m=$(sed -n 's/^memfd0=//p' <<<"$g")
-			[ -n "$m" ] && [ "$m" -ge "$l" ] && [ "$m" -le "$f" ] &&
-				ok "memfd word 0 ($m) is the stop instant's" ||
-				no "memfd word 0 ($m) is the stop instant's ($l..$f)"
+			[ -n "$m" ] && [ "$m" -ge "$l" ] && [ "$m" -le "$f" ]
+			res $? "memfd word 0 ($m) is the stop instant's ($l..$f)"
 		fi
 	done
 	e=$(readelf -n "$d/core" 2>&1)
 	for note in 'NT_PRSTATUS:3' 'NT_FPREGSET:3' 'NT_X86_XSTATE:3' 'NT_PRPSINFO:1' \
 		'NT_SIGINFO:1' 'NT_AUXV:1' 'NT_FILE:1'; do
 		n=$(grep -c "${note%:*} " <<<"$e")
-		[ "$n" = "${note#*:}" ] && ok "readelf -n: $n ${note%:*}" ||
-			no "readelf -n: ${note#*:} ${note%:*} (got $n)"
+		[ "$n" = "${note#*:}" ]
+		res $? "readelf -n: ${note#*:} ${note%:*} (got $n)"
 	done
 	# --live: memory only.
 	g=$(gdb -batch -nx -ex 'printf "marker %s\n", gcore_marker' \
 		-ex 'printf "thp %#lx\n", thp_buf[512*100]' "$tgt" "$d/live.core" 2>&1)
-	[[ $g == *"marker vmxfer-gcore-target marker"*"thp $(word 2 100)"* ]] &&
-		ok "gdb reads the --live core" || { no "gdb reads the --live core"; echo "$g"; }
+	[[ $g == *"marker vmxfer-gcore-target marker"*"thp $(word 2 100)"* ]]
+	res $? "gdb reads the --live core" || echo "$g"
 }
 
 for line in "${lines[@]}"; do
