@@ -62,14 +62,6 @@ static void err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static unsigned long long mono_ns(void)
 {
 	struct timespec ts;
@@ -793,7 +785,7 @@ int vx_gcore_main(const char *p_, int argc, char **argv)
 	}
 	p.live = live;
 	p.dumper = getpid();
-	t0 = mono();
+	t0 = gc_mono();
 	tv_start = mono_ns();
 
 	if (live && copy)
@@ -911,7 +903,7 @@ int vx_gcore_main(const char *p_, int argc, char **argv)
 		goto out;
 	}
 	fd = -1;
-	t_end = mono();
+	t_end = gc_mono();
 	if (live)
 		fprintf(stderr, "gcore: pid %d not stopped (--live: pages of different "
 			"instants; no registers)\n", (int)p.pid);

@@ -81,8 +81,8 @@ struct gc_proc {
 };
 
 /*
- * Writes the ELF core of @p to @fd (sequentially: a pipe works).  @total
- * (the file's size) is known before; @progress draws a bar on stderr.
+ * Writes the ELF core of @p to @fd (sequentially: a pipe works);
+ * @progress draws a bar on stderr.
  * @live_read fills @len bytes at @addr for GC_LIVE maps (0, or -1 with
  * errno).  Returns 0, or -1 with errno (a write error; the bytes written
  * so far in *written).
@@ -91,7 +91,7 @@ typedef int (*gc_live_read_fn)(void *ctx, int out_fd, uint64_t addr, uint64_t le
 			       uint64_t *written);
 int gc_write_core(int fd, struct gc_proc *p, int progress, gc_live_read_fn live,
 		  void *live_ctx, uint64_t *written);
-/* The size gc_write_core() will write. */
-uint64_t gc_core_size(const struct gc_proc *p);
+/* CLOCK_MONOTONIC in seconds. */
+double gc_mono(void);
 
 #endif

@@ -219,20 +219,6 @@ static uint64_t data_offset(const struct gc_proc *p, size_t notes_len)
 	return (off + GC_PAGE - 1) & ~(GC_PAGE - 1);
 }
 
-uint64_t gc_core_size(const struct gc_proc *p)
-{
-	struct nbuf n = { 0 };
-	uint64_t sz;
-
-	if (build_notes(p, &n))
-		return 0;
-	sz = data_offset(p, n.len);
-	for (size_t i = 0; i < p->nm; i++)
-		sz += p->m[i].dump_len;
-	free(n.b);
-	return sz;
-}
-
 struct wr {
 	int fd;
 	uint64_t done, total;
@@ -240,7 +226,7 @@ struct wr {
 	double t0, last;
 };
 
-static double mono(void)
+double gc_mono(void)
 {
 	struct timespec ts;
 
@@ -250,7 +236,7 @@ static double mono(void)
 
 static void bar(struct wr *w, int final)
 {
-	double t = mono();
+	double t = gc_mono();
 	int width = 30, fill;
 
 	if (!w->progress || (!final && t - w->last < 0.2))
@@ -330,7 +316,7 @@ int gc_write_core(int fd, struct gc_proc *p, int progress, gc_live_read_fn live,
 	w.total = off;
 	for (size_t i = 0; i < p->nm; i++)
 		w.total += p->m[i].dump_len;
-	w.t0 = w.last = mono();
+	w.t0 = w.last = gc_mono();
 
 	memset(&eh, 0, sizeof(eh));
 	memcpy(eh.e_ident, ELFMAG, SELFMAG);
