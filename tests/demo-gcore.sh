@@ -6,8 +6,8 @@
 set -e
 . "$(dirname "$0")/demo-lib.sh"
 
-say "A process with 256 MiB of written memory"
-vmxfer-gcore-target --mem 256 >/tmp/demo-gcore.out &
+say "A process with 128 MiB of written memory"
+vmxfer-gcore-target --mem 128 >/tmp/demo-gcore.out &
 gpid=$!
 trap 'kill $gpid 2>/dev/null || true' EXIT
 while ! grep -q '^ready' /tmp/demo-gcore.out 2>/dev/null; do sleep 0.2; done
@@ -15,11 +15,13 @@ cat /tmp/demo-gcore.out
 
 say "Its core file: stopped only while its memory is cloned (copy-on-write)"
 run vmxfer-ctl gcore --pid $gpid -o /tmp/core.clone
+run ls -l /tmp/core.clone
+rm -f /tmp/core.clone
 
 say "The same, copying the memory while it is stopped (as gdb's gcore)"
 run vmxfer-ctl gcore --copy --pid $gpid -o /tmp/core.copy
-run ls -l /tmp/core.clone /tmp/core.copy
-rm -f /tmp/core.clone /tmp/core.copy
+rm -f /tmp/core.copy
+kill $gpid
 
 say "A process that keeps writing: the core holds the stop instant's values"
 mkdir -p /tmp/demo-gcore

@@ -908,9 +908,9 @@ int vx_gcore_main(const char *p_, int argc, char **argv)
 		fprintf(stderr, "gcore: pid %d not stopped (--live: pages of different "
 			"instants; no registers)\n", (int)p.pid);
 	else
-		fprintf(stderr, "gcore: pid %d: %zu threads stopped for %.3f ms "
+		fprintf(stderr, "gcore: pid %d: %zu thread%s stopped for %.3f ms "
 			"(all at once for %.3f ms: CLOCK_MONOTONIC ns %llu-%llu)\n",
-			(int)p.pid, p.nt, (double)(t_resume - t_first) / 1e6,
+			(int)p.pid, p.nt, p.nt == 1 ? "" : "s", (double)(t_resume - t_first) / 1e6,
 			(double)(t_resume - t_stop) / 1e6, t_stop, t_resume);
 	fprintf(stderr, "gcore: wrote %" PRIu64 " bytes to %s in %.3f s: %zu mappings, "
 		"%zu cloned (%.1f MiB), %zu read (%.1f MiB)",
