@@ -3,7 +3,7 @@
 #   build (userspace, -Werror), host unit tests (cmocka), lint (checkpatch,
 #   sparse, IBT check), the DKMS build of each line, and the guest suite on
 #   each kernel line under QEMU, after a self-test of the QEMU runner's
-#   kernel-log check.  Ends with one "N passed, N failed, N skipped" line
+#   kernel-log check, and vmxfer-ctl gcore's cores read by the host's gdb.  Ends with one "N passed, N failed, N skipped" line
 #   (skips: cmocka "# SKIP" results of the unit and guest stages).
 # Arguments: kernel lines (default: every line in tests/vm/lines).
 set -uo pipefail
@@ -73,6 +73,7 @@ stage lint tests/lint.sh "${lines[@]}"
 stage dkms tests/dkms-check.sh "${lines[@]}"
 stage runner tests/vm/selftest --quick "${lines[@]}"
 stage guest tests/vm/suite "${lines[@]}"
+stage gcore tests/gcore/check.sh "${lines[@]}"
 
 echo "=== summary"
 printf '%s\n' "${stages[@]}"

@@ -23,3 +23,6 @@ demo-splice.sh
 
 say "Postcopy live migration's demand paging, with move"
 demo-postcopy.sh
+
+say "Core files of running processes, stopped for milliseconds"
+demo-gcore.sh

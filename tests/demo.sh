@@ -10,5 +10,6 @@ exec tests/vm/run --kernel "$line" --file build/tools/vmxfer-ctl \
 	--file build/tools/vmxfer-demo-target --file tests/demo-splice.sh \
 	--file build/tools/vmxfer-demo-clone --file tests/demo-clone.sh \
 	--file build/tools/vmxfer-demo-postcopy --file tests/demo-postcopy.sh \
+	--file build/tools/vmxfer-gcore-target --file tests/demo-gcore.sh \
 	--file tests/demo-lib.sh \
 	-- tests/demo-guest.sh

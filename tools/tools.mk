@@ -3,7 +3,7 @@
 TOOLS_DIR    := $(BUILD)/tools
 TOOLS_SRCS   := $(TOP)/tools/vmxfer-ctl.c $(TOP)/tools/status.c $(TOP)/tools/diag.c \
 		$(TOP)/tools/dump.c $(TOP)/tools/dumpfmt.c $(TOP)/tools/peek.c \
-		$(TOP)/tools/ctlutil.c
+		$(TOP)/tools/ctlutil.c $(TOP)/tools/gcore.c $(TOP)/tools/gcore_elf.c
 TOOLS_OBJS   := $(patsubst $(TOP)/tools/%.c,$(TOOLS_DIR)/%.o,$(TOOLS_SRCS))
 KMOD_CFLAGS  := $(shell pkg-config --cflags libkmod 2>/dev/null)
 KMOD_LIBS    := $(or $(shell pkg-config --libs libkmod 2>/dev/null),-lkmod)
@@ -12,7 +12,7 @@ TOOLS_CFLAGS  = -std=c11 $(CPPFLAGS) $(KMOD_CFLAGS) $(CFLAGS) $(WARN) -MMD -MP
 .PHONY: tools
 
 tools: $(TOOLS_DIR)/vmxfer-ctl $(TOOLS_DIR)/vmxfer-demo-target $(TOOLS_DIR)/vmxfer-demo-clone \
-       $(TOOLS_DIR)/vmxfer-demo-postcopy
+       $(TOOLS_DIR)/vmxfer-demo-postcopy $(TOOLS_DIR)/vmxfer-gcore-target
 
 $(TOOLS_DIR)/%.o: $(TOP)/tools/%.c
 	@mkdir -p $(@D)
@@ -25,6 +25,11 @@ $(TOOLS_DIR)/vmxfer-ctl: $(TOOLS_OBJS) $(LIB_A)
 $(TOOLS_DIR)/vmxfer-demo-target: $(TOP)/tests/demo/vmxfer-demo-target.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $<
+
+# gcore's target (tests/gcore, bench/run-gcore.sh, the demo); not installed.
+$(TOOLS_DIR)/vmxfer-gcore-target: $(TOP)/tests/demo/vmxfer-gcore-target.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(CPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -pthread -o $@ $<
 
 # The clone demo's program (tests/demo-clone.sh); not installed.
 $(TOOLS_DIR)/vmxfer-demo-clone: $(TOP)/tests/demo/vmxfer-demo-clone.c $(LIB_A) \

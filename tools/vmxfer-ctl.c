@@ -19,6 +19,7 @@
 #include <vmxfer.h>
 #include "diag.h"
 #include "dump.h"
+#include "gcore.h"
 #include "peek.h"
 #include "status.h"
 
@@ -352,6 +353,13 @@ static int cmd_peek(const struct subcmd *sc, int argc, char **argv)
 	return run_dump_cmd(sc, argc, argv, vx_peek_main);
 }
 
+/* ---- gcore (gcore.c) ------------------------------------------------------ */
+
+static int cmd_gcore(const struct subcmd *sc, int argc, char **argv)
+{
+	return run_dump_cmd(sc, argc, argv, vx_gcore_main);
+}
+
 /* ---- help ------------------------------------------------------------------ */
 
 static void usage(FILE *f)
@@ -441,6 +449,25 @@ static const struct subcmd subcmds[] = {
 	  "LEN bytes from ADDR are written out.  The range must be mapped and readable\n"
 	  "in PID, with no hole, and not be hugetlb, device or special memory.\n\n"
 	  "Exit status: 0 written, 1 failure (the reason is printed), 2 usage error.\n" },
+	{ "gcore", cmd_gcore, "--pid PID [-o FILE|-] [--live|--copy] [-v]",
+	  "Write an ELF core file of a running process, stopped for milliseconds",
+	  "  --pid PID   the process (needs ptrace access to it: root or its owner,\n"
+	  "              and kernel.yama.ptrace_scope permitting)\n"
+	  "  -o FILE     write to FILE (mode 0600; default core.PID); '-' is stdout,\n"
+	  "              a file or pipe but not a terminal\n"
+	  "  --live      do not stop the process: no registers, and each page is read\n"
+	  "              at its own instant (the core may be inconsistent)\n"
+	  "  --copy      no clone: copy the memory with process_vm_readv() while the\n"
+	  "              process is stopped (as gdb's gcore; no module needed)\n"
+	  "  -v          also print how long each phase took\n\n"
+	  "Every thread is stopped (ptrace), its registers read and the memory that\n"
+	  "/proc/PID/coredump_filter selects cloned copy-on-write (VMXFER_IOC_CLONE;\n"
+	  "shared memory and what clone refuses are copied); then the process runs\n"
+	  "again and the core is written from the snapshot.  gdb, eu-stack and\n"
+	  "readelf read it.  The stop time and the bytes written go to stderr, with a\n"
+	  "progress bar when it is a terminal.\n\n"
+	  "Exit status: 0 written, 1 failure (the reason is printed; a partial file is\n"
+	  "removed), 2 usage error.\n" },
 	{ "help", cmd_help, "[COMMAND]",
 	  "Show help for vmxfer-ctl or one command",
 	  "" },

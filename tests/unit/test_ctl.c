@@ -159,6 +159,25 @@ static void test_peek_cli(void **state)
 	assert_contains("bad length");
 }
 
+static void test_gcore_cli(void **state)
+{
+	(void)state;
+	assert_int_equal(run("gcore", "--help", NULL), 0);
+	assert_contains("Usage: vmxfer-ctl gcore");
+	assert_contains("coredump_filter");
+	assert_int_equal(run("--help", NULL), 0);
+	assert_contains("gcore");
+	assert_int_equal(run("gcore", NULL), 2);
+	assert_contains("--pid is required");
+	assert_contains("Usage: vmxfer-ctl gcore");
+	assert_int_equal(run("gcore", "--pid", "x1", NULL), 2);
+	assert_contains("bad pid");
+	assert_int_equal(run("gcore", "--pid", "2147483646", "--live", "--copy", NULL), 2);
+	assert_contains("exclude each other");
+	assert_int_equal(run("gcore", "--pid", "2147483646", "--bogus", NULL), 2);
+	assert_contains("unknown argument");
+}
+
 static void test_status_json_shape(void **state)
 {
 	int rc;
@@ -181,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_subcommand_help),
 		cmocka_unit_test(test_dump_undump_cli),
 		cmocka_unit_test(test_peek_cli),
+		cmocka_unit_test(test_gcore_cli),
 		cmocka_unit_test(test_status_json_shape),
 	};
 
