@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -55,4 +56,47 @@ int vx_parse_pid(const char *s, pid_t *pid)
 		return -1;
 	*pid = (pid_t)v;
 	return 0;
+}
+
+double vx_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void vx_bar_start(struct vx_bar *b, const char *name, int on, int rate)
+{
+	b->name = name;
+	b->on = on;
+	b->rate = rate;
+	b->drawn = 0;
+	b->t0 = b->last = vx_now();
+}
+
+void vx_bar_draw(struct vx_bar *b, uint64_t done, uint64_t total)
+{
+	static const char hashes[] = "##############################";
+	const int width = (int)sizeof(hashes) - 1;
+	double t = vx_now(), mib = 1048576.0;
+	int fill = total ? (int)(width * (double)done / (double)total) : width;
+
+	if (!b->on || t - b->last < 0.2)
+		return;
+	b->last = t;
+	b->drawn = 1;
+	fprintf(stderr, "\r%s [%-*.*s] %3d%% %.1f/%.1f MiB ", b->name, width,
+		fill, hashes,
+		total ? (int)(100.0 * (double)done / (double)total) : 100,
+		(double)done / mib, (double)total / mib);
+	if (b->rate && t > b->t0)
+		fprintf(stderr, "%.0f MiB/s ", (double)done / (t - b->t0) / mib);
+}
+
+void vx_bar_done(struct vx_bar *b)
+{
+	if (b->drawn)
+		fprintf(stderr, "\r%*s\r", 72, "");
+	b->drawn = 0;
 }

@@ -51,14 +51,6 @@ static void err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void explain_target_errno(int e, pid_t pid, const char *what)
 {
 	switch (e) {
@@ -255,34 +247,17 @@ struct out {
 	int fallback;		/* splice(2) refused: read + write */
 	char *buf;		/* fallback only */
 	uint64_t written;	/* bytes to the output */
-	/* progress */
-	int progress, drawn;
+	struct vx_bar bar;
 	uint64_t total;		/* data bytes planned */
 	uint64_t data_done;
-	double t0, last;
 };
 
 static void progress(struct out *o, int final)
 {
-	double t = now(), rate;
-	int width = 30, fill;
-
-	if (!o->progress || (!final && t - o->last < 0.2))
-		return;
-	o->last = t;
-	if (final) {
-		if (o->drawn)
-			fprintf(stderr, "\r%*s\r", 72, "");
-		o->drawn = 0;
-		return;
-	}
-	o->drawn = 1;
-	fill = o->total ? (int)(width * (double)o->data_done / o->total) : width;
-	rate = t > o->t0 ? o->data_done / (t - o->t0) / 1048576.0 : 0;
-	fprintf(stderr, "\rdump [%-*.*s] %3d%% %.1f/%.1f MiB %.0f MiB/s ", width, fill,
-		"##############################", o->total ?
-		(int)(100.0 * o->data_done / o->total) : 100,
-		o->data_done / 1048576.0, o->total / 1048576.0, rate);
+	if (final)
+		vx_bar_done(&o->bar);
+	else
+		vx_bar_draw(&o->bar, o->data_done, o->total);
 }
 
 /* Moves everything in the pipe to the output. */
@@ -616,9 +591,8 @@ int vx_dump_main(const char *p, int argc, char **argv)
 	if (setup_pipe(&o))
 		goto out;
 	signal(SIGPIPE, SIG_IGN);
-	o.progress = isatty(2);
+	vx_bar_start(&o.bar, "dump", isatty(2), 1);
 	o.total = planned;
-	o.t0 = o.last = now();
 
 	h = (struct vxd_header){
 		.version = VXD_VERSION,
@@ -647,7 +621,7 @@ int vx_dump_main(const char *p, int argc, char **argv)
 	}
 	if (o.fd != 1)
 		o.fd = -1;
-	t = now() - o.t0;
+	t = vx_now() - o.bar.t0;
 	progress(&o, 1);
 	how = o.fallback ? "read+write (the output refused splice(2): EINVAL)"
 			 : "splice(2)";

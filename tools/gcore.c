@@ -785,7 +785,7 @@ int vx_gcore_main(const char *p_, int argc, char **argv)
 	}
 	p.live = live;
 	p.dumper = getpid();
-	t0 = gc_mono();
+	t0 = vx_now();
 	tv_start = mono_ns();
 
 	if (live && copy)
@@ -903,7 +903,7 @@ int vx_gcore_main(const char *p_, int argc, char **argv)
 		goto out;
 	}
 	fd = -1;
-	t_end = gc_mono();
+	t_end = vx_now();
 	if (live)
 		fprintf(stderr, "gcore: pid %d not stopped (--live: pages of different "
 			"instants; no registers)\n", (int)p.pid);

@@ -91,7 +91,5 @@ typedef int (*gc_live_read_fn)(void *ctx, int out_fd, uint64_t addr, uint64_t le
 			       uint64_t *written);
 int gc_write_core(int fd, struct gc_proc *p, int progress, gc_live_read_fn live,
 		  void *live_ctx, uint64_t *written);
-/* CLOCK_MONOTONIC in seconds. */
-double gc_mono(void);
 
 #endif

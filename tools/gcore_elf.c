@@ -26,6 +26,7 @@
 #include <sys/procfs.h>
 #include <sys/user.h>
 
+#include "ctlutil.h"
 #include "gcore.h"
 
 #define GC_PAGE		4096ULL
@@ -222,38 +223,15 @@ static uint64_t data_offset(const struct gc_proc *p, size_t notes_len)
 struct wr {
 	int fd;
 	uint64_t done, total;
-	int progress, drawn;
-	double t0, last;
+	struct vx_bar bar;
 };
-
-double gc_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void bar(struct wr *w, int final)
 {
-	double t = gc_mono();
-	int width = 30, fill;
-
-	if (!w->progress || (!final && t - w->last < 0.2))
-		return;
-	w->last = t;
-	if (final) {
-		if (w->drawn)
-			fprintf(stderr, "\r%*s\r", 72, "");
-		w->drawn = 0;
-		return;
-	}
-	w->drawn = 1;
-	fill = w->total ? (int)(width * (double)w->done / (double)w->total) : width;
-	fprintf(stderr, "\rgcore [%-*.*s] %3d%% %.1f/%.1f MiB ", width, fill,
-		"##############################",
-		w->total ? (int)(100.0 * (double)w->done / (double)w->total) : 100,
-		(double)w->done / 1048576.0, (double)w->total / 1048576.0);
+	if (final)
+		vx_bar_done(&w->bar);
+	else
+		vx_bar_draw(&w->bar, w->done, w->total);
 }
 
 static int put(struct wr *w, const void *buf, uint64_t len)
@@ -299,7 +277,7 @@ int gc_write_core(int fd, struct gc_proc *p, int progress, gc_live_read_fn live,
 		  void *live_ctx, uint64_t *written)
 {
 	struct nbuf n = { 0 };
-	struct wr w = { .fd = fd, .progress = progress };
+	struct wr w = { .fd = fd };
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
 	uint64_t off, hdr_end;
@@ -316,7 +294,7 @@ int gc_write_core(int fd, struct gc_proc *p, int progress, gc_live_read_fn live,
 	w.total = off;
 	for (size_t i = 0; i < p->nm; i++)
 		w.total += p->m[i].dump_len;
-	w.t0 = w.last = gc_mono();
+	vx_bar_start(&w.bar, "gcore", progress, 0);
 
 	memset(&eh, 0, sizeof(eh));
 	memcpy(eh.e_ident, ELFMAG, SELFMAG);
