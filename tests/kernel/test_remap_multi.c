@@ -481,71 +481,48 @@ static void test_refuse_sealed(void **state)
 	/* sealed memory cannot be unmapped: left */
 }
 
-/*
- * The special mappings (vvar..., vdso: VM_DONTEXPAND) ending at the end of
- * the vdso, contiguous: *first is where they begin.
- */
-static char *vdso_end(char **first)
+/* The caller's vdso and its length. */
+static char *vdso_of(size_t *len)
 {
-	unsigned long s, e, prev_e = 0, start = 0, end = 0;
+	unsigned long s = 0, e = 0;
 	char line[512];
 	FILE *f = fopen("/proc/self/maps", "r");
+	int found = 0;
 
 	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx", &s, &e) != 2)
-			continue;
-		if (strstr(line, "[vvar") || strstr(line, "[vdso]")) {
-			if (s != prev_e || !start)
-				start = s;
-			if (strstr(line, "[vdso]"))
-				end = e;
-		} else if (!end) {
-			start = 0;
-		}
-		prev_e = e;
-		if (end)
-			break;
-	}
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, "[vdso]") &&
+			sscanf(line, "%lx-%lx", &s, &e) == 2;
 	fclose(f);
-	assert_true(start && end);
-	*first = (char *)start;
-	return (char *)end;
+	assert_true(found);
+	*len = e - s;
+	return (char *)s;
 }
 
 /*
- * A special part last, and in the middle, of a range that begins with
- * the caller's own memory.
+ * A special mapping (the vdso: VM_DONTEXPAND) last and in the middle of a
+ * range that begins with the caller's own memory: the vdso is moved
+ * (mremap(2) moves it, as CRIU does) between two mappings of ours for the
+ * test, and back.  Nothing may call into the vdso meanwhile.
  */
 static void test_refuse_special(void **state)
 {
-	char *first, *end = vdso_end(&first), *mine;
+	size_t vlen;
+	char *vdso = vdso_of(&vlen), *area, *v;
 
 	(void)state;
-	mine = mmap(first - PART, PART, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (mine == first - PART) {
-		memset(mine, 'a', PART);
-		refused_at(mine, PART + PAGE, EINVAL, 0, "a special part last",
-			   mine, PART);
-		refused_at(mine, (size_t)(end - mine), EINVAL, 1,
-			   "special parts in the middle and last", mine, PART);
-		munmap(mine, PART);
-		return;
-	}
-	/* no room below: after them (the vdso first, vvar... in the middle) */
-	mine = mmap(end, PART, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (mine != end) {
-		printf("# no room beside [%p, %p): skipped\n", first, end);
-		skip();
-	}
-	memset(mine, 'a', PART);
-	refused_at(end - PAGE, PART + PAGE, EINVAL, 0, "a special part first",
-		   mine, PART);
-	refused_at(first, (size_t)(end + PART - first), EINVAL, 1,
-		   "special parts first and in the middle", mine, PART);
-	munmap(mine, PART);
+	area = test_anon(vlen + 2 * PART, 'a');
+	assert_int_equal(munmap(area + PART, vlen), 0);
+	v = mremap(vdso, vlen, vlen, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   area + PART);
+	assert_ptr_equal(v, area + PART);
+	refused_at(area, PART + PAGE, EINVAL, 0, "the vdso last", area, PART);
+	refused_at(area, vlen + 2 * PART, EINVAL, 1, "the vdso in the middle",
+		   area, PART);
+	v = mremap(v, vlen, vlen, MREMAP_MAYMOVE | MREMAP_FIXED, vdso);
+	assert_ptr_equal(v, vdso);
+	munmap(area, PART);
+	munmap(area + PART + vlen, PART);
 }
 
 /*
