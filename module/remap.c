@@ -39,6 +39,7 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/mmap_lock.h>
+#include <linux/moduleparam.h>
 #include <linux/uaccess.h>
 #include <linux/userfaultfd_k.h>
 
@@ -101,6 +102,16 @@ static int vmxfer_remap_vma_ok(struct vm_area_struct *vma)
 	return 0;
 }
 
+/*
+ * Test hook (fault injection, 0: off): the Nth part (1-based) of every
+ * remap moves only half its entries, as when move_page_tables() runs out
+ * of memory there, so that tests see what a failure midway leaves.
+ */
+static unsigned int remap_fail_part;
+module_param(remap_fail_part, uint, 0444);
+MODULE_PARM_DESC(remap_fail_part,
+		 "test hook: part N of every remap fails midway (ENOMEM)");
+
 /* mlock_future_ok(): may @mm lock @pages more (RLIMIT_MEMLOCK)? */
 static bool vmxfer_remap_may_lock(struct mm_struct *mm, vm_flags_t flags,
 				  unsigned long pages)
@@ -110,18 +121,123 @@ static bool vmxfer_remap_may_lock(struct mm_struct *mm, vm_flags_t flags,
 	return mm->locked_vm + pages <= rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
 }
 
-/* The one VMA holding [addr, addr + len), else -EFAULT; then its kind. */
-static struct vm_area_struct *vmxfer_remap_src(struct mm_struct *mm,
-					       unsigned long addr,
-					       unsigned long len)
+/* is_data_mapping() (mm/internal.h): counted against RLIMIT_DATA. */
+static bool vmxfer_remap_is_data(vm_flags_t flags)
 {
-	struct vm_area_struct *vma = vmxfer_vma_lookup(mm, addr);
+	return (flags & (VM_WRITE | VM_SHARED | VM_STACK)) == VM_WRITE;
+}
+
+/*
+ * One call's source range [old, end), cut into parts at its mappings'
+ * boundaries: part [p, p + len) moves to dst + (p - old), in address
+ * order, and the last part grows by @grow.  No array of parts: every pass
+ * looks them up again by address (vmxfer_remap_part()), since splits,
+ * unmaps and copies replace VMAs, never move a boundary inside the range.
+ */
+struct vmxfer_remap_range {
+	unsigned long old, end, dst, grow;
+	unsigned long nparts;
+	vm_flags_t last_flags;	/* the last part's: its growth's limits */
+	/* for the undo */
+	unsigned long hiwater_vm;
+	unsigned long charged;	/* pages charged, not yet held by a new VMA */
+	unsigned long locked;	/* pages of locked new VMAs */
+};
+
+/*
+ * The part of [p, end) starting at @p: the VMA holding @p, looked up
+ * again, and in *len the part's length; at a hole -EFAULT (and *len the
+ * rest, so that a loop over the parts ends there).
+ */
+static struct vm_area_struct *vmxfer_remap_part(struct mm_struct *mm,
+						unsigned long p,
+						unsigned long end,
+						unsigned long *len)
+{
+	struct vm_area_struct *vma = vmxfer_vma_lookup(mm, p);
+
+	*len = (vma ? min(end, vma->vm_end) : end) - p;
+	return vma ? vma : ERR_PTR(-EFAULT);
+}
+
+/* Where part @p goes, and its new length (the last one grows). */
+static unsigned long vmxfer_remap_to(const struct vmxfer_remap_range *r,
+				     unsigned long p)
+{
+	return r->dst + (p - r->old);
+}
+
+static unsigned long vmxfer_remap_new_len(const struct vmxfer_remap_range *r,
+					  unsigned long p, unsigned long len)
+{
+	return p + len == r->end ? len + r->grow : len;
+}
+
+/*
+ * Every part before anything changes: no hole (EFAULT), each of a kind
+ * that moves, and in a range of several parts none registered with
+ * userfaultfd (EFAULT, as mremap(2): its UFFD_EVENT_REMAP is one per call).
+ */
+static int vmxfer_remap_check(struct mm_struct *mm,
+			      struct vmxfer_remap_range *r)
+{
+	struct vm_area_struct *vma;
+	unsigned long p, len;
 	int ret;
 
-	if (!vma || addr + len > vma->vm_end)
-		return ERR_PTR(-EFAULT);
-	ret = vmxfer_remap_vma_ok(vma);
-	return ret ? ERR_PTR(ret) : vma;
+	r->nparts = 0;
+	for (p = r->old; p < r->end; p += len) {
+		vma = vmxfer_remap_part(mm, p, r->end, &len);
+		if (IS_ERR(vma))
+			return PTR_ERR(vma);
+		ret = vmxfer_remap_vma_ok(vma);
+		if (ret)
+			return ret;
+		if (len < r->end - r->old && userfaultfd_armed(vma))
+			return -EFAULT;
+		r->nparts++;
+		r->last_flags = vma->vm_flags;
+	}
+	return 0;
+}
+
+/*
+ * mremap's limits for all parts together, before the first change:
+ * vm.max_map_count (a split at each end, a new VMA per part), RLIMIT_AS
+ * for the whole new range and RLIMIT_DATA for its data parts,
+ * RLIMIT_MEMLOCK for a locked last part's growth (EAGAIN), then the
+ * commit charge of the parts that carry one (taken: r->charged).
+ */
+static int vmxfer_remap_limits(struct mm_struct *mm,
+			       struct vmxfer_remap_range *r)
+{
+	unsigned long p, len, pages, data = 0, acct = 0;
+	struct vm_area_struct *vma;
+
+	if (mm->map_count + r->nparts + 2 >= vx_max_map_count)
+		return -ENOMEM;
+	for (p = r->old; p < r->end; p += len) {
+		vma = vmxfer_remap_part(mm, p, r->end, &len);
+		if (WARN_ON_ONCE(IS_ERR(vma)))
+			return PTR_ERR(vma);
+		pages = vmxfer_remap_new_len(r, p, len) >> PAGE_SHIFT;
+		if (vmxfer_remap_is_data(vma->vm_flags)) {
+			data += pages;
+			if (!vmxfer_may_expand_vm(mm, vma, data))
+				return -ENOMEM;
+		}
+		if (vma->vm_flags & VM_ACCOUNT)
+			acct += pages;
+	}
+	pages = (r->end - r->old + r->grow) >> PAGE_SHIFT;
+	if (mm->total_vm + pages > rlimit(RLIMIT_AS) >> PAGE_SHIFT)
+		return -ENOMEM;
+	if (!vmxfer_remap_may_lock(mm, r->last_flags, r->grow >> PAGE_SHIFT))
+		return -EAGAIN;
+	if (acct && static_call(vmxfer_security_vm_enough_memory_mm)(mm, acct))
+		return -ENOMEM;
+	r->charged = acct;
+	return 0;
 }
 
 /*
@@ -147,103 +263,6 @@ static long vmxfer_remap_place(struct mm_struct *mm, unsigned long old,
 		return addr;
 	}
 	return vmxfer_place_hint(old, dst, len);
-}
-
-/*
- * All entries moved: tell the caller where, under the mmap_lock, so that a
- * result that cannot be written is undone rather than leaving the data at
- * an address the caller does not know.
- */
-static int vmxfer_remap_result(struct vmxfer_remap_call *call,
-			       unsigned long addr)
-{
-	struct vmxfer_remap out = *call->a;
-
-	out.new_addr = addr;
-	if (!vmxfer_copy_result_nofault(call->uarg, call->usize, &out,
-					sizeof(out)))
-		return 0;
-	call->out_failed = true;
-	return -EFAULT;
-}
-
-/*
- * The move proper, once the destination is free: new VMA, entries, the
- * result, then what MREMAP_DONTUNMAP does to its source.
- */
-static long vmxfer_remap_move(struct mm_struct *mm, struct vm_area_struct *vma,
-			      unsigned long old, unsigned long old_len,
-			      unsigned long addr, unsigned long new_len,
-			      bool *charged, struct vmxfer_remap_call *call)
-{
-	pgoff_t pgoff = vma->vm_pgoff + ((old - vma->vm_start) >> PAGE_SHIFT);
-	unsigned long hiwater_vm, moved;
-	struct vm_area_struct *new;
-	bool need_rmap_locks;
-	int ret;
-
-	ret = vmxfer_remap_prepare(vma);
-	if (ret)
-		return ret;
-	new = vmxfer_copy_vma(&vma, addr, new_len, pgoff, &need_rmap_locks);
-	if (!new)
-		return -ENOMEM;
-
-	/* total_vm: the source stays, the new range is added. */
-	hiwater_vm = mm->hiwater_vm;
-	static_call(vmxfer_vm_stat_account)(mm, vma->vm_flags,
-					    new_len >> PAGE_SHIFT);
-
-	moved = vmxfer_move_page_tables(vma, old, new, addr, old_len,
-					need_rmap_locks);
-	ret = moved < old_len ? -ENOMEM : vmxfer_remap_result(call, addr);
-	if (ret) {
-		/* Page tables exist where entries came from: this succeeds. */
-		vmxfer_move_page_tables(new, addr, vma, old, moved, true);
-		/*
-		 * Gives back the new range's commit charge and total_vm, and
-		 * takes its locked_vm, which was never added.
-		 */
-		static_call(vmxfer_do_munmap)(mm, addr, new_len, NULL);
-		if (vma->vm_flags & VM_LOCKED)
-			mm->locked_vm += new_len >> PAGE_SHIFT;
-		*charged = false;
-		mm->hiwater_vm = hiwater_vm;
-		return ret;
-	}
-
-	/*
-	 * The source keeps its userfaultfd registration; the destination
-	 * keeps it only for a uffd with UFFD_FEATURE_EVENT_REMAP, which is
-	 * then told (after the unlock), as by mremap(2).
-	 */
-	vmxfer_remap_uffd_prep(new, &call->uf);
-
-	/*
-	 * Locked: the locked pages moved to the destination, which stays
-	 * locked (grown: its tail is counted now and populated after the
-	 * unlock); the source, as MREMAP_DONTUNMAP leaves it, is not.
-	 */
-	if (vma->vm_flags & VM_LOCKED) {
-		mm->locked_vm += (new_len - old_len) >> PAGE_SHIFT;
-		call->populate = new_len > old_len;
-		vmxfer_vm_flags_mod(vma, 0, VMXFER_VM_LOCKED_MASK);
-	}
-
-#ifdef VMXFER_REMAP_UNLINK
-	/*
-	 * A wholly moved source has no private page left: drop its anon_vma
-	 * links, and give an anonymous one the offset of a VMA never
-	 * faulted, so it can merge again (as MREMAP_DONTUNMAP does since
-	 * 6.1).  A file mapping keeps its offset: it reads the file again.
-	 */
-	if (old == vma->vm_start && old + old_len == vma->vm_end) {
-		static_call(vmxfer_unlink_anon_vmas)(vma);
-		if (vma_is_anonymous(vma) && !vma->vm_file)
-			vma->vm_pgoff = vma->vm_start >> PAGE_SHIFT;
-	}
-#endif
-	return addr;
 }
 
 /*
@@ -273,73 +292,242 @@ static int vmxfer_remap_presplit(struct mm_struct *mm,
 	return ret;
 }
 
+/*
+ * The first changes, part by part (none alters what memory reads): KSM
+ * unmerge and lock splits; then a FIXED destination is unmapped; then
+ * every source is write-locked, so that no fault runs in it under its VMA
+ * lock alone.
+ */
+static int vmxfer_remap_prepare_parts(struct mm_struct *mm,
+				      struct vmxfer_remap_range *r, u32 flags)
+{
+	struct vm_area_struct *vma;
+	unsigned long p, len;
+	int ret;
+
+	for (p = r->old; p < r->end; p += len) {
+		vma = vmxfer_remap_part(mm, p, r->end, &len);
+		ret = WARN_ON_ONCE(IS_ERR(vma)) ? PTR_ERR(vma) :
+		      vmxfer_remap_presplit(mm, vma, p, len);
+		if (ret)
+			return ret;
+	}
+	if (flags & VMXFER_REMAP_FIXED) {
+		ret = static_call(vmxfer_do_munmap)(mm, r->dst,
+						    r->end - r->old + r->grow,
+						    NULL);
+		if (ret)
+			return ret;
+	}
+	for (p = r->old; p < r->end; p += len) {
+		vma = vmxfer_remap_part(mm, p, r->end, &len);
+		ret = WARN_ON_ONCE(IS_ERR(vma)) ? PTR_ERR(vma) :
+		      vmxfer_vma_start_write(vma);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * One part: copy_vma() makes its new VMA, move_page_tables() moves its
+ * entries.  Out of memory: the entries moved so far go back (page tables
+ * exist where they came from: this succeeds) and -ENOMEM; the new VMA is
+ * left to the undo's unmap.
+ */
+static int vmxfer_remap_move_part(struct mm_struct *mm,
+				  struct vmxfer_remap_range *r,
+				  struct vm_area_struct *vma, unsigned long old,
+				  unsigned long len, bool fail)
+{
+	pgoff_t pgoff = vma->vm_pgoff + ((old - vma->vm_start) >> PAGE_SHIFT);
+	unsigned long addr = vmxfer_remap_to(r, old);
+	unsigned long new_len = vmxfer_remap_new_len(r, old, len);
+	unsigned long moved;
+	struct vm_area_struct *new;
+	bool need_rmap_locks;
+	int ret;
+
+	ret = vmxfer_remap_prepare(vma);
+	if (ret)
+		return ret;
+	new = vmxfer_copy_vma(&vma, addr, new_len, pgoff, &need_rmap_locks);
+	if (!new)
+		return -ENOMEM;
+
+	/* total_vm: the source stays, the new range is added. */
+	static_call(vmxfer_vm_stat_account)(mm, vma->vm_flags,
+					    new_len >> PAGE_SHIFT);
+	if (vma->vm_flags & VM_ACCOUNT)
+		r->charged -= new_len >> PAGE_SHIFT;
+	if (vma->vm_flags & VM_LOCKED)
+		r->locked += new_len >> PAGE_SHIFT;
+
+	moved = vmxfer_move_page_tables(vma, old, new, addr,
+					fail ? round_down(len / 2, PAGE_SIZE) :
+					len, need_rmap_locks);
+	if (moved == len)
+		return 0;
+	vmxfer_move_page_tables(new, addr, vma, old, moved, true);
+	return -ENOMEM;
+}
+
+/*
+ * Undo the move of the parts before @upto (all moved): their entries go
+ * back (page tables exist there), then the destination is unmapped, which
+ * gives back the new VMAs' commit charge and total_vm and takes their
+ * locked_vm, which was never added.
+ */
+static void vmxfer_remap_undo(struct mm_struct *mm,
+			      struct vmxfer_remap_range *r, unsigned long upto)
+{
+	struct vm_area_struct *vma, *new;
+	unsigned long p, len;
+
+	for (p = r->old; p < upto; p += len) {
+		vma = vmxfer_remap_part(mm, p, upto, &len);
+		new = vmxfer_vma_lookup(mm, vmxfer_remap_to(r, p));
+		if (!WARN_ON_ONCE(IS_ERR(vma) || !new))
+			vmxfer_move_page_tables(new, vmxfer_remap_to(r, p),
+						vma, p, len, true);
+	}
+	static_call(vmxfer_do_munmap)(mm, r->dst, r->end - r->old + r->grow,
+				      NULL);
+	mm->locked_vm += r->locked;
+	mm->hiwater_vm = r->hiwater_vm;
+}
+
+/*
+ * Tell the caller where, under the mmap_lock, so that a result that cannot
+ * be written is undone rather than leaving the data at an address the
+ * caller does not know.
+ */
+static int vmxfer_remap_result(struct vmxfer_remap_call *call,
+			       unsigned long addr)
+{
+	struct vmxfer_remap out = *call->a;
+
+	out.new_addr = addr;
+	if (!vmxfer_copy_result_nofault(call->uarg, call->usize, &out,
+					sizeof(out)))
+		return 0;
+	call->out_failed = true;
+	return -EFAULT;
+}
+
+/*
+ * A part moved and the result is written: what MREMAP_DONTUNMAP does to
+ * the part's source and destination.  The end of each part's move.
+ */
+static void vmxfer_remap_part_done(struct mm_struct *mm,
+				   struct vmxfer_remap_range *r,
+				   struct vm_area_struct *vma, unsigned long old,
+				   unsigned long len,
+				   struct vmxfer_remap_call *call)
+{
+	unsigned long addr = vmxfer_remap_to(r, old);
+	unsigned long new_len = vmxfer_remap_new_len(r, old, len);
+	struct vm_area_struct *new = vmxfer_vma_lookup(mm, addr);
+
+	/*
+	 * The source keeps its userfaultfd registration; the destination
+	 * keeps it only for a uffd with UFFD_FEATURE_EVENT_REMAP, which is
+	 * then told (after the unlock), as by mremap(2).
+	 */
+	if (!WARN_ON_ONCE(!new))
+		vmxfer_remap_uffd_prep(new, &call->uf);
+
+	/*
+	 * Locked: the locked pages moved to the destination, which stays
+	 * locked (grown: its tail is counted now and populated after the
+	 * unlock); the source, as MREMAP_DONTUNMAP leaves it, is not.
+	 */
+	if (vma->vm_flags & VM_LOCKED) {
+		mm->locked_vm += (new_len - len) >> PAGE_SHIFT;
+		call->populate |= new_len > len;
+		vmxfer_vm_flags_mod(vma, 0, VMXFER_VM_LOCKED_MASK);
+	}
+
+#ifdef VMXFER_REMAP_UNLINK
+	/*
+	 * A wholly moved source has no private page left: drop its anon_vma
+	 * links, and give an anonymous one the offset of a VMA never
+	 * faulted, so it can merge again (as MREMAP_DONTUNMAP does since
+	 * 6.1).  A file mapping keeps its offset: it reads the file again.
+	 */
+	if (old == vma->vm_start && old + len == vma->vm_end) {
+		static_call(vmxfer_unlink_anon_vmas)(vma);
+		if (vma_is_anonymous(vma) && !vma->vm_file)
+			vma->vm_pgoff = vma->vm_start >> PAGE_SHIFT;
+	}
+#endif
+}
+
+/*
+ * The move proper, once the destination is free: every part in order,
+ * the result, then each part's MREMAP_DONTUNMAP epilogue.  A failure
+ * (ENOMEM midway, or the result not written) moves every part back.
+ */
+static int vmxfer_remap_move(struct mm_struct *mm, struct vmxfer_remap_range *r,
+			     struct vmxfer_remap_call *call)
+{
+	struct vm_area_struct *vma;
+	unsigned long p, len, n = 0;
+	int ret = 0;
+
+	r->hiwater_vm = mm->hiwater_vm;
+	for (p = r->old; p < r->end; p += len) {
+		vma = vmxfer_remap_part(mm, p, r->end, &len);
+		ret = WARN_ON_ONCE(IS_ERR(vma)) ? PTR_ERR(vma) :
+		      vmxfer_remap_move_part(mm, r, vma, p, len,
+					     ++n == remap_fail_part);
+		if (ret)
+			break;
+	}
+	if (!ret)
+		ret = vmxfer_remap_result(call, r->dst);
+	if (ret) {
+		vmxfer_remap_undo(mm, r, p);
+		return ret;
+	}
+	for (p = r->old; p < r->end; p += len) {
+		vma = vmxfer_remap_part(mm, p, r->end, &len);
+		if (!WARN_ON_ONCE(IS_ERR(vma)))
+			vmxfer_remap_part_done(mm, r, vma, p, len, call);
+	}
+	return 0;
+}
+
 static long vmxfer_remap_locked(struct mm_struct *mm,
 				struct vmxfer_remap_call *call)
 {
 	struct vmxfer_remap *a = call->a;
-	unsigned long old = a->old_addr, old_len = a->old_len;
-	unsigned long new_len = a->new_len, npages = new_len >> PAGE_SHIFT;
-	struct vm_area_struct *vma;
-	bool charged = false;
-	long addr, ret;
+	struct vmxfer_remap_range r = {
+		.old = a->old_addr,
+		.end = a->old_addr + a->old_len,
+		.grow = a->new_len - a->old_len,
+	};
+	long addr;
+	int ret;
 
-	vma = vmxfer_remap_src(mm, old, old_len);
-	if (IS_ERR(vma))
-		return PTR_ERR(vma);
-	addr = vmxfer_remap_place(mm, old, old_len, a->new_addr, new_len,
-				  a->flags);
+	ret = vmxfer_remap_check(mm, &r);
+	if (ret)
+		return ret;
+	addr = vmxfer_remap_place(mm, r.old, a->old_len, a->new_addr,
+				  a->new_len, a->flags);
 	if (IS_ERR_VALUE(addr))
 		return addr;
-
-	/* mremap's limits: a split each side plus the new VMA. */
-	if (mm->map_count >= vx_max_map_count - 3)
-		return -ENOMEM;
-	if (!vmxfer_may_expand_vm(mm, vma, npages))
-		return -ENOMEM;
-	/* A locked mapping's growth counts against RLIMIT_MEMLOCK. */
-	if (!vmxfer_remap_may_lock(mm, vma->vm_flags,
-				   (new_len - old_len) >> PAGE_SHIFT))
-		return -EAGAIN;
-	if (vma->vm_flags & VM_ACCOUNT) {
-		if (static_call(vmxfer_security_vm_enough_memory_mm)(mm, npages))
-			return -ENOMEM;
-		charged = true;
-	}
-
-	/* The first changes (neither alters what memory reads). */
-	ret = vmxfer_remap_presplit(mm, vma, old, old_len);
+	r.dst = addr;
+	ret = vmxfer_remap_limits(mm, &r);
 	if (ret)
-		goto uncharge;
-	vma = vmxfer_remap_src(mm, old, old_len);
-	if (WARN_ON_ONCE(IS_ERR(vma))) {
-		ret = PTR_ERR(vma);
-		goto uncharge;
-	}
-
-	if (a->flags & VMXFER_REMAP_FIXED) {
-		ret = static_call(vmxfer_do_munmap)(mm, addr, new_len, NULL);
-		if (ret)
-			goto uncharge;
-		/* The unmap may have split the source's VMA: look again. */
-		vma = vmxfer_remap_src(mm, old, old_len);
-		if (WARN_ON_ONCE(IS_ERR(vma))) {
-			ret = PTR_ERR(vma);
-			goto uncharge;
-		}
-	}
-
-	/* No fault may run in the source under its VMA lock alone. */
-	ret = vmxfer_vma_start_write(vma);
-	if (ret)
-		goto uncharge;
-	ret = vmxfer_remap_move(mm, vma, old, old_len, addr, new_len,
-				&charged, call);
-	if (!IS_ERR_VALUE(ret))
 		return ret;
-uncharge:
-	if (charged)
-		vmxfer_unacct_memory(npages);
-	return ret;
+
+	ret = vmxfer_remap_prepare_parts(mm, &r, a->flags);
+	if (!ret)
+		ret = vmxfer_remap_move(mm, &r, call);
+	if (r.charged)
+		vmxfer_unacct_memory(r.charged);
+	return ret ? ret : addr;
 }
 
 /*
@@ -374,6 +562,7 @@ static long vmxfer_remap_do(struct vmxfer_remap_call *call)
 		if (mmap_write_lock_killable(mm))
 			return -EINTR;
 		call->out_failed = false;
+		call->populate = false;
 		ret = vmxfer_remap_locked(mm, call);
 		mmap_write_unlock(mm);
 		if (!IS_ERR_VALUE(ret)) {

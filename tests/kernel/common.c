@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1236,4 +1237,90 @@ int test_ramfs_fd(void)
 	assert_true(fd >= 0);
 	unlink(path);
 	return fd;
+}
+
+/* --- reading pages with faults caught ---------------------------------- */
+
+static sigjmp_buf fault_jmp;
+static volatile int fault_sig;
+
+static void on_fault(int sig)
+{
+	fault_sig = sig;
+	siglongjmp(fault_jmp, 1);
+}
+
+/* One character per page: its byte if uniform ('.' for 0), '?', B, S. */
+void test_page_signature(const char *p, size_t len, char *out)
+{
+	struct sigaction sa = { .sa_handler = on_fault }, obus, osegv;
+	size_t n = len / 4096, i;
+
+	sigaction(SIGBUS, &sa, &obus);
+	sigaction(SIGSEGV, &sa, &osegv);
+	for (i = 0; i < n; i++) {
+		const volatile char *q = p + i * 4096;
+		char c = '?';
+
+		fault_sig = 0;
+		if (sigsetjmp(fault_jmp, 1) == 0) {
+			size_t j;
+
+			c = q[0];
+			for (j = 1; j < 4096; j++)
+				if (q[j] != c) {
+					c = '?';
+					break;
+				}
+			if (c == 0)
+				c = '.';
+		} else {
+			c = fault_sig == SIGBUS ? 'B' : 'S';
+		}
+		out[i] = c;
+	}
+	out[n] = 0;
+	sigaction(SIGBUS, &obus, NULL);
+	sigaction(SIGSEGV, &osegv, NULL);
+}
+
+/*
+ * The VmFlags of the mapping at @p that a move may change, in a fixed
+ * order, and its Rss (kB; read before any of its pages is touched here).
+ */
+void test_vmflags(const void *p, char *out, size_t n, long *rss)
+{
+	static const char *const keep[] = {
+		"lo", "lf", "mg", "um", "uw", "gd", "sh", "ms", "sl", "io",
+		"pf", "de", "ht", "ac", "rd", "wr",
+	};
+	unsigned long a = (unsigned long)p, s, e;
+	char line[512];
+	int in = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	assert_non_null(f);
+	out[0] = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = s <= a && a < e;
+			continue;
+		}
+		if (in && rss && !strncmp(line, "Rss:", 4))
+			*rss = strtol(line + 4, NULL, 10);
+		if (in && !strncmp(line, "VmFlags:", 8)) {
+			for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
+				char pat[5];
+
+				snprintf(pat, sizeof(pat), " %s", keep[k]);
+				if (strstr(line + 8, pat) &&
+				    strlen(out) + 4 < n) {
+					strcat(out, keep[k]);
+					strcat(out, " ");
+				}
+			}
+			break;
+		}
+	}
+	fclose(f);
 }

@@ -302,4 +302,16 @@ int test_ramfs_fd(void);
 int test_kernel_line(void);
 void test_absent_on_line(int since, const char *what);
 
+/*
+ * What each page of [p, p + len) reads, one character a page: its byte
+ * when the page is uniform ('.' for 0), '?' when not, 'B' on SIGBUS, 'S'
+ * on SIGSEGV (caught); @out holds len / 4096 + 1 characters.
+ */
+void test_page_signature(const char *p, size_t len, char *out);
+/*
+ * The VmFlags of the caller's mapping at @p that a move may change, in a
+ * fixed order, and its Rss in kB when @rss (read before touching it).
+ */
+void test_vmflags(const void *p, char *out, size_t n, long *rss);
+
 #endif

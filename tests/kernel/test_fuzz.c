@@ -1056,10 +1056,16 @@ static void gen_remap(struct call *c)
 	switch (wild() ? rn(10) : 5 + rn(5)) {
 	case 0: a->old_len = 0; bad(c, EINVAL); break;
 	case 1: a->old_len = 1 + rn(PG - 1); bad(c, EINVAL); break;
-	case 2: a->old_len = (c->rlen ?: PG) + PG; break;
+	/*
+	 * Never past the region's end: remap takes a range over several
+	 * mappings, and the gap after a region may have been filled by a
+	 * placed mapping since, so it could move (and unlock) a neighbour
+	 * the model does not follow.  2^40+ bytes: beyond the address space.
+	 */
 	case 3: a->old_len = 1ULL << (40 + rn(18)); break;
 	case 4: a->old_len = -PG; bad(c, EINVAL); break;
-	default: a->old_len = PG * (1 + rn((c->rlen ?: PG) / PG));
+	default: a->old_len = PG * (1 + rn((c->srck >= 0 ?
+		F.self.r[c->srck].addr + c->rlen - a->old_addr : PG) / PG));
 	}
 	switch (wild() ? rn(10) : 5 + rn(5)) {
 	case 0: a->new_len = a->old_len - PG; bad(c, EINVAL); break;

@@ -325,7 +325,7 @@ static void test_errors(void **state)
 	      EINVAL);
 	FAILS(remap(src + PAGE, PAGE, 2 * PAGE, src, VMXFER_REMAP_FIXED),
 	      EINVAL);
-	/* not mapped / more than one mapping */
+	/* not mapped / a hole after the source (EFAULT anywhere in the range) */
 	FAILS(remap(h, len, len, NULL, 0), EFAULT);
 	FAILS(remap(src, 2 * len, 2 * len, NULL, 0), EFAULT);
 	/* occupied, NOREPLACE */

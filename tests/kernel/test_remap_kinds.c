@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,91 +89,6 @@ struct kind {
 	int since;
 };
 
-/* --- reading pages with faults caught ---------------------------------- */
-
-static sigjmp_buf fault_jmp;
-static volatile int fault_sig;
-
-static void on_fault(int sig)
-{
-	fault_sig = sig;
-	siglongjmp(fault_jmp, 1);
-}
-
-/* One character per page: its byte if uniform ('.' for 0), '?', B, S. */
-static void signature(const char *p, size_t len, char *out)
-{
-	struct sigaction sa = { .sa_handler = on_fault }, obus, osegv;
-	size_t n = len / PAGE, i;
-
-	sigaction(SIGBUS, &sa, &obus);
-	sigaction(SIGSEGV, &sa, &osegv);
-	for (i = 0; i < n; i++) {
-		const volatile char *q = p + i * PAGE;
-		char c = '?';
-
-		fault_sig = 0;
-		if (sigsetjmp(fault_jmp, 1) == 0) {
-			size_t j;
-
-			c = q[0];
-			for (j = 1; j < PAGE; j++)
-				if (q[j] != c) {
-					c = '?';
-					break;
-				}
-			if (c == 0)
-				c = '.';
-		} else {
-			c = fault_sig == SIGBUS ? 'B' : 'S';
-		}
-		out[i] = c;
-	}
-	out[n] = 0;
-	sigaction(SIGBUS, &obus, NULL);
-	sigaction(SIGSEGV, &osegv, NULL);
-}
-
-/*
- * The VmFlags of the mapping at @p that a move may change, in a fixed
- * order, and its Rss (kB; read before any of its pages is touched here).
- */
-static void vmflags(const void *p, char *out, size_t n, long *rss)
-{
-	static const char *const keep[] = {
-		"lo", "lf", "mg", "um", "uw", "gd", "sh", "ms", "sl", "io",
-		"pf", "de", "ht", "ac", "rd", "wr",
-	};
-	unsigned long a = (unsigned long)p, s, e;
-	char line[512];
-	int in = 0;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	assert_non_null(f);
-	out[0] = 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-			in = s <= a && a < e;
-			continue;
-		}
-		if (in && rss && !strncmp(line, "Rss:", 4))
-			*rss = strtol(line + 4, NULL, 10);
-		if (in && !strncmp(line, "VmFlags:", 8)) {
-			for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
-				char pat[5];
-
-				snprintf(pat, sizeof(pat), " %s", keep[k]);
-				if (strstr(line + 8, pat) &&
-				    strlen(out) + 4 < n) {
-					strcat(out, keep[k]);
-					strcat(out, " ");
-				}
-			}
-			break;
-		}
-	}
-	fclose(f);
-}
 
 static long vmlck_kb(void)
 {
@@ -649,15 +563,15 @@ static int run_one(const struct kind *k, enum how how, struct outcome *o)
 		d = NULL;
 	} else {
 		if (len == LEN) {
-			vmflags(d, o->dflags, sizeof(o->dflags), &o->rss);
-			signature(d, new_len, o->dst);
+			test_vmflags(d, o->dflags, sizeof(o->dflags), &o->rss);
+			test_page_signature(d, new_len, o->dst);
 		}
 		if (how == BY_MREMAP_GROW) {
 			in.p = NULL;	/* moved away (or grown in place) */
 		} else if (len == LEN) {
-			vmflags(in.p, o->sflags, sizeof(o->sflags), NULL);
+			test_vmflags(in.p, o->sflags, sizeof(o->sflags), NULL);
 			if (!k->noread_src)
-				signature(in.p, len, o->src);
+				test_page_signature(in.p, len, o->src);
 		}
 	}
 	inst_free(&in, d, new_len);
@@ -687,7 +601,7 @@ static void expected_src(const struct kind *k, const char *dst, char *out)
 			char *f = map(LEN, PROT_READ, MAP_PRIVATE, in.fd);
 
 			assert_non_null(f);
-			signature(f, LEN, out);
+			test_page_signature(f, LEN, out);
 			munmap(f, LEN);
 		}
 		inst_free(&in, NULL, 0);

@@ -364,7 +364,19 @@ struct vmxfer_move {
  * out: new_addr, the address of the moved mapping.
  *
  * Semantics:
- *  - The range must lie in one mapping.  Every kind the kernel's own
+ *  - The range may span several mappings (like mremap(2) since 6.17, and
+ *    on every line): each is moved, in address order, to the same place
+ *    relative to new_addr, as one mapping of its own kind (they stay
+ *    separate mappings at the destination, or merge where mappings would).
+ *    Every part is checked, and every limit taken for all of them, before
+ *    anything moves: a refusal changes nothing.  No hole is allowed
+ *    anywhere in the range (EFAULT; mremap(2) refuses one at the start and
+ *    moves around later ones).  Growth extends the last part (new_len -
+ *    old_len bytes more of the last mapping's kind; mremap(2) cannot resize
+ *    several mappings).  A userfaultfd-registered mapping may only be moved
+ *    alone (EFAULT in a range of several, as mremap(2)).  A failure during
+ *    the move (ENOMEM) moves every part already moved back where it was.
+ *  - Every kind the kernel's own
  *    mremap(MREMAP_MAYMOVE | MREMAP_DONTUNMAP) moves (6.1 and later) moves,
  *    on every line (5.10's own DONTUNMAP takes private anonymous memory
  *    only; vmxfer moves the others there too, with the same internals its
@@ -417,7 +429,9 @@ struct vmxfer_move {
  * allocation failure (ENOMEM) in the move itself, or a result that could not
  * be written (EFAULT), as for mmap(MAP_FIXED); and that after the checks, a
  * locked source may stay split at the range's ends and KSM pages in it
- * unmerged, which changes no data):
+ * unmerged, which changes no data.  A failure midway through a range of
+ * several mappings leaves exactly this too: the parts moved are moved
+ * back before the call returns):
  *  EOPNOTSUPP  not available on this kernel.
  *  EINVAL      unknown flags, both FIXED flags, old_addr 0 or unaligned,
  *              old_len 0 or unaligned, new_len unaligned or < old_len (no
@@ -432,17 +446,20 @@ struct vmxfer_move {
  *              remap_pfn_range()); and vmxfer only: VM_IO, VM_MIXEDMAP, DAX,
  *              and mappings whose driver has a vm_ops ->mremap or
  *              ->may_split hook (vmxfer makes no indirect calls).
- *  EFAULT      [old_addr, old_addr + old_len) not mapped or not within one
- *              mapping; a bad argument pointer, or the result could not be
- *              written (nothing was moved).
+ *  EFAULT      a hole (an unmapped page) anywhere in [old_addr, old_addr +
+ *              old_len); a userfaultfd-registered mapping in a range of
+ *              several mappings; a bad argument pointer, or the result could
+ *              not be written (nothing was moved).
  *  EPERM       a fixed new_addr below vm.mmap_min_addr without
  *              CAP_SYS_RAWIO; a sealed source (mseal(2), 6.10+), as
  *              mremap(2) says.
  *  EAGAIN      a locked source would grow beyond RLIMIT_MEMLOCK (without
  *              CAP_IPC_LOCK), as mremap(2) says.
- *  ENOMEM      vm.max_map_count, RLIMIT_AS (RLIMIT_DATA), commit charge,
- *              out of memory (also in splitting a locked source or
- *              unmerging KSM pages), or no room for the destination.  The limits
+ *  ENOMEM      vm.max_map_count, RLIMIT_AS (RLIMIT_DATA), commit charge
+ *              (all for every part together), out of memory (also in
+ *              splitting a locked source or unmerging KSM pages; in any
+ *              part of a range of several: all are moved back), or no room
+ *              for the destination.  The limits
  *              are checked before a FIXED destination is unmapped, so the
  *              space it frees does not count.
  *  EEXIST      VMXFER_REMAP_FIXED_NOREPLACE and something is mapped there.
