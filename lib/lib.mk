@@ -5,7 +5,7 @@ LIB_SOVER   := 1
 LIB_FULLVER := 1.0.0
 
 LIB_DIR     := $(BUILD)/lib
-LIB_SRCS    := $(TOP)/lib/vmxfer.c
+LIB_SRCS    := $(TOP)/lib/vmxfer.c $(TOP)/lib/native.c
 LIB_OBJS    := $(patsubst $(TOP)/lib/%.c,$(LIB_DIR)/%.o,$(LIB_SRCS))
 LIB_SO      := $(LIB_DIR)/libvmxfer.so.$(LIB_FULLVER)
 LIB_A       := $(LIB_DIR)/libvmxfer.a

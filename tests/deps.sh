@@ -10,6 +10,7 @@ pkgs=(
 	dwarves libelf1 libssl3 zlib1g
 	debootstrap # sid chroot for 7.x (tests/vm/chroot)
 	apparmor # apparmor_parser: test_policy's LSM profile, loaded in the guest
+	debhelper dh-dkms lintian fakeroot # make deb (debian/), tests/deb-check.sh
 )
 # dwarves: pahole, which 6.12's kbuild runs for module BTF.  libelf1, libssl3,
 # zlib1g: what the kbuild tools (objtool, modpost, sign-file) extracted into
