@@ -36,7 +36,7 @@ $(LIB_DIR)/%.o: $(TOP)/lib/%.c
 	$(CC) $(LIB_CFLAGS) -c $< -o $@
 
 $(LIB_SO): $(LIB_OBJS) $(LIB_MAP)
-	$(CC) $(CFLAGS) -shared -Wl,-soname,libvmxfer.so.$(LIB_SOVER) \
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libvmxfer.so.$(LIB_SOVER) \
 		-Wl,--version-script=$(LIB_MAP) -Wl,-z,defs -o $@ $(LIB_OBJS)
 
 $(LIB_DIR)/libvmxfer.so.$(LIB_SOVER): $(LIB_SO)
