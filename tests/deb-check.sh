@@ -56,6 +56,7 @@ took() { echo "deb-check: ($1 at $((SECONDS - t0)) s)"; }
 
 work=$(mktemp -d /var/tmp/vmxfer-deb.XXXXXX)
 root=$work/root
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	# Nothing is mounted outside vm_in_chroot's private namespaces.
 	rm -rf "$work"
@@ -152,9 +153,9 @@ took "installed"
 
 # dkms_built VERSION: vmxfer VERSION built and installed for every LINE.
 dkms_built() {
-	local v=$1 st k n=0 f
+	local v=$1 st k n=0 f l
 	st=$(inroot dkms status vmxfer)
-	echo "$st" | sed 's/^/    dkms status: /'
+	while IFS= read -r l; do echo "    dkms status: $l"; done <<<"$st"
 	for k in "${krels[@]}"; do
 		if ! echo "$st" | grep -q "^vmxfer/$v, $k, x86_64: installed"; then
 			bad "dkms status: vmxfer/$v not installed for $k"; n=$((n + 1)); continue
@@ -197,7 +198,7 @@ for f in /usr/bin/vmxfer-ctl /usr/bin/deb-use $(inroot sh -c \
 	mkdir -p "$tree$(dirname "$f")"
 	cp -L "$root$f" "$tree$f"
 done
-ko=$(ls "$root/lib/modules/$boot_krel/updates/dkms/"vmxfer.ko* 2>/dev/null | head -n1 || true)
+ko=$(find "$root/lib/modules/$boot_krel/updates/dkms" -name 'vmxfer.ko*' 2>/dev/null | head -n1 || true)
 [ -n "$ko" ] || { bad "no DKMS-built vmxfer.ko for $boot_krel"; wait "$build2" || true; finish; }
 case $ko in
 *.xz) xz -dc "$ko" >"$work/vmxfer.ko" ;;
