@@ -114,7 +114,12 @@ deb $DEB_MIRROR bookworm-updates main
 deb $SEC_MIRROR bookworm-security main
 EOF
 # Keep what apt downloads (Dir::Cache::Archives, bound at its own path).
-echo "Dir::Cache::Archives \"$cache/archives/\";" >"$root/etc/apt/apt.conf.d/90vmxfer-cache"
+echo "Dir::Cache::Archives \"$cache/archives/\";" >"$root/etc/apt/apt.conf.d/90deb-check-cache"
+# 6.12's headers depend on its image, whose postinst makes an initramfs:
+# only the modules it must have (MODULES=list), which nothing here uses,
+# saves a minute or two of xz.
+mkdir -p "$root/etc/initramfs-tools/conf.d"
+echo MODULES=list >"$root/etc/initramfs-tools/conf.d/deb-check"
 mkdir -p "$root/debs1" "$root/debs2" "$root/deb"
 cp "$work"/debs1/*.deb "$root/debs1/"
 cp "$top"/tests/deb/use.c "$root/deb/"
@@ -226,6 +231,12 @@ for p in vmxfer-dkms_"$ver2"_all libvmxfer1_"$ver2"_amd64 libvmxfer-dev_"$ver2"_
 	vmxfer-utils_"$ver2"_amd64; do
 	cp "$work/$p.deb" "$root/debs2/"
 done
+# DKMS's common.postinst builds, on an upgrade, for the running kernel and
+# the newest one; here uname -r is the host's, not installed in the chroot,
+# so it would build only the newest.  DKMS's own setting for "every
+# installed kernel" (framework.conf) makes it do what a machine running the
+# older line does for both.
+echo 'autoinstall_all_kernels="yes"' >>"$root/etc/dkms/framework.conf"
 if inroot sh -c 'apt-get -y -q --no-install-recommends install /debs2/*.deb' >"$work/apt2.log" 2>&1; then
 	ok "apt upgrade to $ver2: $(grep -c '^Building for\|^Building initial module for' "$work/apt2.log") DKMS build lines"
 else
