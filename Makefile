@@ -8,6 +8,7 @@
 #   make lint          checkpatch --strict and sparse on the kernel side
 #   make install       library, header, pkg-config, tool, man pages, udev rule
 #   make dkms-install  registers and builds the module with DKMS
+#   make deb           Debian packages (debian/, debhelper + dh-dkms) in build/deb
 #   make bench LINE=   benchmarks in a guest (not part of check)
 #   make check-debug   the guest suite on a KASAN/lockdep/DEBUG_VM kernel
 #   make fuzz LINE= N= SEED=  the ioctl fuzzer (tests/kernel/test_fuzz) on one line
@@ -17,6 +18,8 @@ VERSION   := $(shell sed -n 's/.*VMXFER_MODULE_VERSION "\(.*\)"/\1/p' module/ver
 TOP       := $(abspath .)
 BUILD     := $(TOP)/build
 PREFIX    ?= /usr/local
+LIBDIR    ?= $(PREFIX)/lib
+UDEVDIR   ?= /etc/udev/rules.d
 DESTDIR   ?=
 KVER      ?= $(shell uname -r)
 KDIR      ?= /lib/modules/$(KVER)/build
@@ -29,7 +32,8 @@ CPPFLAGS  += -I$(TOP)/include/uapi -I$(TOP)/lib -DVMXFER_VERSION='"$(VERSION)"' 
 export VERSION TOP BUILD
 
 .PHONY: all userspace module module-clean clean check demo lint install uninstall \
-	dkms-install dkms-check unit kernel-tests deps help bench check-debug fuzz stress
+	dkms-install dkms-source dkms-check unit kernel-tests deps help bench check-debug fuzz stress \
+	dist-build deb deb-check
 
 all: userspace
 	@if [ -e "$(KDIR)/Makefile" ]; then \
@@ -79,6 +83,26 @@ lint: deps
 dkms-check:
 	@tests/dkms-check.sh
 
+# The Debian packages (debian/): vmxfer-dkms, libvmxfer1, libvmxfer-dev,
+# vmxfer-utils, built with dpkg-buildpackage (debhelper, dh-dkms) and
+# checked with lintian; the .debs land in build/deb.  deb-check installs,
+# uses, upgrades and purges them in a fresh bookworm chroot.
+DEB_OUT := $(BUILD)/deb
+deb: deps
+	@dv=$$(dpkg-parsechangelog -S Version); [ "$$dv" = "$(VERSION)" ] || \
+		{ echo "deb: debian/changelog says $$dv, module/version.h $(VERSION)" >&2; exit 1; }
+	dpkg-buildpackage -b -us -uc -j$$(nproc)
+	@mkdir -p $(DEB_OUT)
+	@for f in $$(awk '/^Files:/ { f = 1; next } /^[^ ]/ { f = 0 } f { print $$5 }' \
+			../vmxfer_$(VERSION)_*.changes) vmxfer_$(VERSION)_*.changes; do \
+		mv ../$$f $(DEB_OUT)/; done
+	lintian --fail-on error,warning --suppress-tags bad-distribution-in-changes-file \
+		$(DEB_OUT)/vmxfer_$(VERSION)_*.changes
+	@ls $(DEB_OUT)/*.deb
+
+deb-check:
+	@tests/deb-check.sh
+
 # The guest suite on a locally built kernel of DEBUG_LINE (6.12 or 7.2) with
 # KASAN, lockdep, DEBUG_VM and PAGE_TABLE_CHECK (built once, ~1 hour; not
 # part of check).
@@ -116,41 +140,48 @@ bench: bench-build
 
 # --- install --------------------------------------------------------------
 
-install: userspace
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/linux \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin \
+# What is installed: the library and vmxfer-ctl (no tests, no module).
+dist-build: $(LIB_SO) $(LIB_A) $(LIB_DIR)/libvmxfer.so.$(LIB_SOVER) $(LIB_DIR)/libvmxfer.so \
+	$(TOOLS_DIR)/vmxfer-ctl
+
+install: dist-build
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/include/linux \
+		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/bin \
 		$(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man8 \
-		$(DESTDIR)/etc/udev/rules.d
-	install -m 0644 $(BUILD)/lib/libvmxfer.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 0755 $(BUILD)/lib/libvmxfer.so.$(LIB_FULLVER) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libvmxfer.so.$(LIB_FULLVER) $(DESTDIR)$(PREFIX)/lib/libvmxfer.so.1
-	ln -sf libvmxfer.so.1 $(DESTDIR)$(PREFIX)/lib/libvmxfer.so
+		$(DESTDIR)$(UDEVDIR)
+	install -m 0644 $(BUILD)/lib/libvmxfer.a $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(BUILD)/lib/libvmxfer.so.$(LIB_FULLVER) $(DESTDIR)$(LIBDIR)/
+	ln -sf libvmxfer.so.$(LIB_FULLVER) $(DESTDIR)$(LIBDIR)/libvmxfer.so.1
+	ln -sf libvmxfer.so.1 $(DESTDIR)$(LIBDIR)/libvmxfer.so
 	install -m 0644 lib/vmxfer.h $(DESTDIR)$(PREFIX)/include/vmxfer.h
 	install -m 0644 include/uapi/linux/vmxfer.h $(DESTDIR)$(PREFIX)/include/linux/vmxfer.h
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' lib/vmxfer.pc.in \
-		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmxfer.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+		-e 's|@VERSION@|$(VERSION)|g' lib/vmxfer.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/vmxfer.pc
 	install -m 0755 $(BUILD)/tools/vmxfer-ctl $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 lib/libvmxfer.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 0644 tools/vmxfer-ctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 0644 tools/60-vmxfer.rules $(DESTDIR)/etc/udev/rules.d/
+	install -m 0644 tools/60-vmxfer.rules $(DESTDIR)$(UDEVDIR)/
 	@echo "installed; create the group with 'groupadd -r vmxfer' and add users to it"
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/lib/libvmxfer.* $(DESTDIR)$(PREFIX)/include/vmxfer.h \
+	rm -f $(DESTDIR)$(LIBDIR)/libvmxfer.* $(DESTDIR)$(PREFIX)/include/vmxfer.h \
 	      $(DESTDIR)$(PREFIX)/include/linux/vmxfer.h \
-	      $(DESTDIR)$(PREFIX)/lib/pkgconfig/vmxfer.pc $(DESTDIR)$(PREFIX)/bin/vmxfer-ctl \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/vmxfer.pc $(DESTDIR)$(PREFIX)/bin/vmxfer-ctl \
 	      $(DESTDIR)$(PREFIX)/share/man/man3/libvmxfer.3 \
 	      $(DESTDIR)$(PREFIX)/share/man/man8/vmxfer-ctl.8 \
-	      $(DESTDIR)/etc/udev/rules.d/60-vmxfer.rules
+	      $(DESTDIR)$(UDEVDIR)/60-vmxfer.rules
 
 DKMS_SRC := /usr/src/vmxfer-$(VERSION)
 
-dkms-install:
-	rm -rf $(DKMS_SRC)
-	install -d $(DKMS_SRC)/module $(DKMS_SRC)/include/uapi/linux
-	install -m 0644 dkms.conf $(DKMS_SRC)/
-	install -m 0644 module/Kbuild module/*.c module/*.h $(DKMS_SRC)/module/
-	install -m 0644 include/uapi/linux/vmxfer.h $(DKMS_SRC)/include/uapi/linux/
+# The module's sources as DKMS wants them, under $(DESTDIR)/usr/src.
+dkms-source:
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+	install -d $(DESTDIR)$(DKMS_SRC)/module $(DESTDIR)$(DKMS_SRC)/include/uapi/linux
+	install -m 0644 dkms.conf $(DESTDIR)$(DKMS_SRC)/
+	install -m 0644 module/Kbuild module/*.c module/*.h $(DESTDIR)$(DKMS_SRC)/module/
+	install -m 0644 include/uapi/linux/vmxfer.h $(DESTDIR)$(DKMS_SRC)/include/uapi/linux/
+
+dkms-install: dkms-source
 	dkms add -m vmxfer -v $(VERSION) || true
 	dkms build -m vmxfer -v $(VERSION) -k $(KVER)
 	dkms install -m vmxfer -v $(VERSION) -k $(KVER)

@@ -5,7 +5,7 @@ LIB_SOVER   := 1
 LIB_FULLVER := 1.0.0
 
 LIB_DIR     := $(BUILD)/lib
-LIB_SRCS    := $(TOP)/lib/vmxfer.c
+LIB_SRCS    := $(TOP)/lib/vmxfer.c $(TOP)/lib/native.c
 LIB_OBJS    := $(patsubst $(TOP)/lib/%.c,$(LIB_DIR)/%.o,$(LIB_SRCS))
 LIB_SO      := $(LIB_DIR)/libvmxfer.so.$(LIB_FULLVER)
 LIB_A       := $(LIB_DIR)/libvmxfer.a
@@ -36,7 +36,7 @@ $(LIB_DIR)/%.o: $(TOP)/lib/%.c
 	$(CC) $(LIB_CFLAGS) -c $< -o $@
 
 $(LIB_SO): $(LIB_OBJS) $(LIB_MAP)
-	$(CC) $(CFLAGS) -shared -Wl,-soname,libvmxfer.so.$(LIB_SOVER) \
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libvmxfer.so.$(LIB_SOVER) \
 		-Wl,--version-script=$(LIB_MAP) -Wl,-z,defs -o $@ $(LIB_OBJS)
 
 $(LIB_DIR)/libvmxfer.so.$(LIB_SOVER): $(LIB_SO)

@@ -4,6 +4,7 @@
  *
  * Every system call goes through open(2), ioctl(2) or syscall(2) directly:
  * the unit tests interpose on exactly those with ld --wrap, so keep it so.
+ * Without /dev/vmxfer the calls go to the native fallback (native.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <sys/syscall.h>
 
 #include "vmxfer.h"
+#include "native.h"
 
 #define VMXFER_API __attribute__((visibility("default")))
 
@@ -24,7 +26,17 @@
 
 VMXFER_API int vmxfer_open(void)
 {
-	return open(VMXFER_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	int fd = open(VMXFER_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT)
+		return vx_native_open();
+	return fd;
+}
+
+/* Did the ioctl on vfd just fail because vfd is the native fallback's? */
+static int native(int vfd)
+{
+	return errno == ENOTTY && vx_native_is(vfd);
 }
 
 static int vmxfer_ioctl(int vfd, unsigned long cmd, void *arg)
@@ -48,7 +60,7 @@ VMXFER_API int vmxfer_info(int vfd, struct vmxfer_info *info)
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
 	if (vmxfer_ioctl(vfd, VMXFER_IOC_INFO, info) < 0)
-		return -1;
+		return native(vfd) ? vx_native_info(info) : -1;
 	return 0;
 }
 
@@ -62,7 +74,7 @@ VMXFER_API int vmxfer_symbol(int vfd, unsigned int index, struct vmxfer_symbol *
 	sym->size = sizeof(*sym);
 	sym->index = index;
 	if (vmxfer_ioctl(vfd, VMXFER_IOC_SYMBOL, sym) < 0)
-		return -1;
+		return native(vfd) ? vx_native_symbol() : -1;
 	sym->name[sizeof(sym->name) - 1] = '\0';
 	return 0;
 }
@@ -111,7 +123,7 @@ VMXFER_API void *vmxfer_clone(int vfd, int pidfd, const void *src, size_t len,
 	arg.len = len;
 	arg.dst = (uintptr_t)dst;
 	if (vmxfer_ioctl(vfd, VMXFER_IOC_CLONE, &arg) < 0)
-		return MAP_FAILED;
+		return native(vfd) ? vx_native_clone() : MAP_FAILED;
 	return (void *)(uintptr_t)arg.dst;
 }
 
@@ -128,12 +140,14 @@ VMXFER_API void *vmxfer_remap(int vfd, void *old_addr, size_t old_len,
 	arg.new_len = new_len;
 	arg.new_addr = (uintptr_t)new_addr;
 	if (vmxfer_ioctl(vfd, VMXFER_IOC_REMAP, &arg) < 0)
-		return MAP_FAILED;
+		return native(vfd) ? vx_native_remap(old_addr, old_len, new_len,
+						     new_addr, flags) : MAP_FAILED;
 	return (void *)(uintptr_t)arg.new_addr;
 }
 
-VMXFER_API ssize_t vmxfer_move(int vfd, void *dst, const void *src, size_t len,
-			       unsigned int flags)
+/* VMXFER_IOC_MOVE: bytes moved, or -1 (errno ENOTTY on the native fallback). */
+static ssize_t move_ioctl(int vfd, void *dst, const void *src, size_t len,
+			  unsigned int flags)
 {
 	struct vmxfer_move arg;
 
@@ -148,14 +162,26 @@ VMXFER_API ssize_t vmxfer_move(int vfd, void *dst, const void *src, size_t len,
 	return (ssize_t)arg.moved;
 }
 
+VMXFER_API ssize_t vmxfer_move(int vfd, void *dst, const void *src, size_t len,
+			       unsigned int flags)
+{
+	ssize_t moved = move_ioctl(vfd, dst, src, len, flags);
+
+	if (moved < 0 && native(vfd))
+		return vx_native_move(dst, src, len, flags);
+	return moved;
+}
+
 VMXFER_API ssize_t vmxfer_move_uffd(int vfd, int uffd, void *dst,
 				    const void *src, size_t len,
 				    unsigned int flags)
 {
 	struct uffdio_range wake;
-	ssize_t moved = vmxfer_move(vfd, dst, src, len, flags);
+	ssize_t moved = move_ioctl(vfd, dst, src, len, flags);
 	int err = errno;
 
+	if (moved < 0 && native(vfd))
+		return vx_native_move_uffd(uffd, dst, src, len, flags);
 	if (moved <= 0)
 		return moved;
 	/* Wake who waits on the moved part (a failure here changes nothing). */
@@ -181,6 +207,6 @@ VMXFER_API ssize_t vmxfer_splice(int vfd, int pidfd, int pipe_fd,
 	arg.iov = (uintptr_t)iov;
 	arg.nr_segs = nr_segs;
 	if (vmxfer_ioctl(vfd, VMXFER_IOC_SPLICE, &arg) < 0)
-		return -1;
+		return native(vfd) ? vx_native_splice() : -1;
 	return (ssize_t)arg.spliced;
 }

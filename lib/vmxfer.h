@@ -15,6 +15,34 @@
  *           know the request)
  *   EFAULT  a pointer argument is NULL or not accessible
  *   EINTR   interrupted by a signal before anything was done
+ *
+ * Native fallback.  When /dev/vmxfer does not exist (the module is not
+ * installed or not loaded) and the running kernel has a system call with
+ * the same zero-copy semantics for some operation, vmxfer_open() returns a
+ * descriptor of the library's own (a sealed memfd; close it with close(2))
+ * and the library serves those operations with the kernel's calls:
+ *   vmxfer_remap() with new_len == old_len: mremap(2) with MREMAP_MAYMOVE |
+ *     MREMAP_DONTUNMAP (| MREMAP_FIXED) (Linux 5.7; anonymous private
+ *     mappings only before 5.13);
+ *   vmxfer_move(): UFFDIO_MOVE (Linux 6.8) through a private userfaultfd
+ *     registered on dst for the duration of the call and unregistered
+ *     after it (the mapping is left as it was); vmxfer_move_uffd() moves
+ *     through the caller's uffd, on which dst is registered.
+ * Their errnos are then those of mremap(2), userfaultfd(2) (UFFDIO_REGISTER,
+ * UFFDIO_MOVE) where they differ from the module's (e.g. EINVAL for a hole
+ * at dst).  During a fallback move a kernel-mode fault in dst (another
+ * thread's read(2) into it) waits for the call to end, or, for a process
+ * only allowed user-mode-only userfaultfds (vm.unprivileged_userfaultfd=0,
+ * no CAP_SYS_PTRACE), fails with EFAULT.
+ * vmxfer_info() then sets VMXFER_INFO_NATIVE_FALLBACK in info->flags, the
+ * feature bits of what the kernel serves, op_status VMXFER_OPST_NEEDS_MODULE
+ * for the rest, an empty module_version and nr_symbols 0.  Every operation
+ * without a zero-copy native equivalent (clone, splice, a remap that grows
+ * or uses VMXFER_REMAP_FIXED_NOREPLACE, move before 6.8) fails with ENODEV
+ * and, once per operation and process, a line on stderr saying how to
+ * install the module (VMXFER_QUIET=1 in the environment silences it).  The
+ * library never copies data instead.  VMXFER_NO_FALLBACK=1 in the
+ * environment turns the fallback off: vmxfer_open() then fails with ENOENT.
  */
 #ifndef VMXFER_H
 #define VMXFER_H
@@ -29,11 +57,19 @@
 extern "C" {
 #endif
 
+/* vmxfer_info() out, in info->flags: no module, the native fallback answers. */
+#define VMXFER_INFO_NATIVE_FALLBACK	(1U << 31)
+/* vmxfer_info() op_status on the native fallback: only the module does it. */
+#define VMXFER_OPST_NEEDS_MODULE	0x100
+
 /*
  * vmxfer_open - open VMXFER_DEVICE_PATH ("/dev/vmxfer") O_RDWR | O_CLOEXEC.
  * Returns the descriptor.
+ * Without the device node, a descriptor of the native fallback (above)
+ * when the kernel has one.
  * Errors: ENOENT  no device node: the module is not loaded (or udev has not
- *                 created the node yet);
+ *                 created the node yet), and no native fallback (or
+ *                 VMXFER_NO_FALLBACK=1);
  *         EACCES  the node exists but you may not open it (the udev rule
  *                 gives it to group "vmxfer": add yourself to that group);
  *         ENXIO, ENODEV  stale node, the module is not loaded;

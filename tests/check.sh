@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check.sh — everything vmxfer tests, as `make check` runs it:
 #   build (userspace, -Werror), host unit tests (cmocka), lint (checkpatch,
-#   sparse, IBT check), the DKMS build of each line, and the guest suite on
+#   sparse, IBT check), the DKMS build of each line (bookworm's through the
+#   Debian packages, tests/deb-check.sh), and the guest suite on
 #   each kernel line under QEMU, after a self-test of the QEMU runner's
 #   kernel-log check, and vmxfer-ctl gcore's cores read by the host's gdb.  Ends with one "N passed, N failed, N skipped" line
 #   (skips: cmocka "# SKIP" results of the unit and guest stages).
@@ -70,7 +71,19 @@ unit() {
 stage build build
 stage unit unit
 stage lint tests/lint.sh "${lines[@]}"
-stage dkms tests/dkms-check.sh "${lines[@]}"
+# The bookworm lines' DKMS builds are the Debian packages' (deb-check: apt
+# install in a fresh chroot, a guest with DKMS's module, upgrade, purge);
+# the other lines are built with dkms from the tree (dkms-check).
+deb_lines=() dkms_lines=()
+for l in "${lines[@]}"; do
+	if awk -v l="$l" '$1 == l && $2 ~ /^bookworm/ { f = 1 } END { exit !f }' tests/vm/lines; then
+		deb_lines+=("$l")
+	else
+		dkms_lines+=("$l")
+	fi
+done
+[ ${#dkms_lines[@]} -eq 0 ] || stage dkms tests/dkms-check.sh "${dkms_lines[@]}"
+[ ${#deb_lines[@]} -eq 0 ] || stage deb tests/deb-check.sh "${deb_lines[@]}"
 stage runner tests/vm/selftest --quick "${lines[@]}"
 stage guest tests/vm/suite "${lines[@]}"
 stage gcore tests/gcore/check.sh "${lines[@]}"

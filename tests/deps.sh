@@ -11,6 +11,7 @@ pkgs=(
 	debootstrap # sid chroot for 7.x (tests/vm/chroot)
 	apparmor # apparmor_parser: test_policy's LSM profile, loaded in the guest
 	gdb # tests/gcore: the host's gdb reads the guest's cores
+	debhelper dh-dkms lintian fakeroot # make deb (debian/), tests/deb-check.sh
 )
 # dwarves: pahole, which 6.12's kbuild runs for module BTF.  libelf1, libssl3,
 # zlib1g: what the kbuild tools (objtool, modpost, sign-file) extracted into

@@ -50,6 +50,13 @@ void vx_status_gather(struct vx_status *st)
 
 	if (stat(VMXFER_DEVICE_PATH, &sb) < 0) {
 		st->dev_errno = errno;
+		/* No device: what libvmxfer's native fallback serves instead. */
+		fd = st->dev_errno == ENOENT ? vmxfer_open() : -1;
+		if (fd >= 0) {
+			st->native_fallback = vmxfer_info(fd, &st->native) == 0 &&
+					      (st->native.flags & VMXFER_INFO_NATIVE_FALLBACK);
+			close(fd);
+		}
 		return;
 	}
 	st->dev_present = 1;
@@ -125,7 +132,28 @@ static const char *const state_keys[] = {
 	[VX_OP_INCONSISTENT]		= "inconsistent",
 	[VX_OP_UNKNOWN_STATUS]		= "unknown_status",
 	[VX_OP_NO_MODULE]		= "unknown",
+	[VX_OP_NATIVE]			= "native_fallback",
+	[VX_OP_NEEDS_MODULE]		= "needs_module",
 };
+
+/* The native fallback's report of op (no module, vx_status_op). */
+static void native_op(const struct vx_status *st, unsigned int op,
+		      struct vx_op_report *r)
+{
+	r->available = !!(st->native.features & (1ULL << op));
+	r->state = r->available ? VX_OP_NATIVE : VX_OP_NEEDS_MODULE;
+	if (!r->available)
+		snprintf(r->reason, sizeof(r->reason), "needs the module "
+			 "(apt install vmxfer-dkms; then vmxfer-ctl load)");
+	else if (op == VMXFER_OP_REMAP)
+		snprintf(r->reason, sizeof(r->reason), "native fallback: "
+			 "mremap(MREMAP_DONTUNMAP), same length only (growing needs the module)");
+	else if (op == VMXFER_OP_MOVE)
+		snprintf(r->reason, sizeof(r->reason), "native fallback: "
+			 "UFFDIO_MOVE through a private userfaultfd");
+	else
+		snprintf(r->reason, sizeof(r->reason), "native fallback");
+}
 
 /* Does release @rel (as uname -r prints it) come before major.minor? */
 static int release_before(const char *rel, int major, int minor)
@@ -170,6 +198,10 @@ void vx_status_op(const struct vx_status *st, unsigned int op,
 
 	memset(r, 0, sizeof(*r));
 	r->name = vmxfer_op_name(op);
+	if (!vx_status_usable(st) && st->native_fallback && !vx_status_loaded(st)) {
+		native_op(st, op, r);
+		goto out;
+	}
 	if (!vx_status_usable(st)) {
 		r->state = VX_OP_NO_MODULE;
 		snprintf(r->reason, sizeof(r->reason), "%s",
@@ -306,6 +338,15 @@ int vx_status_print_text(FILE *f, const struct vx_status *st)
 		fprintf(f, " (module reports %s)", st->info.kernel_release);
 	fputc('\n', f);
 
+	if (!usable && st->native_fallback && !vx_status_loaded(st)) {
+		fprintf(f, "operations:     native fallback (libvmxfer, no module):\n");
+		for (op = 0; op < VMXFER_OP_COUNT; op++) {
+			vx_status_op(st, op, &r);
+			fprintf(f, "  %-8s %s: %s\n", r.name,
+				r.available ? "available" : "unavailable", r.reason);
+		}
+		return 1;
+	}
 	if (!usable) {
 		fprintf(f, "operations:     unknown (%s)\n",
 			vx_status_loaded(st) ? "device not usable" : "module not loaded");
@@ -416,6 +457,8 @@ int vx_status_print_json(FILE *f, const struct vx_status *st)
 			(unsigned long long)st->info.features);
 	else
 		fprintf(f, ",\n  \"features\": null,\n");
+	fprintf(f, "  \"native_fallback\": %s,\n",
+		bool_str(st->native_fallback && !vx_status_loaded(st)));
 
 	fprintf(f, "  \"operations\": [\n");
 	for (op = 0; op < VMXFER_OP_COUNT; op++) {

@@ -23,6 +23,8 @@ struct vx_status {
 	int sym_errno;			/* 0, or errno of the first failed read */
 	struct vmxfer_symbol syms[VX_STATUS_MAX_SYMBOLS];
 	char running_release[72];	/* uname -r */
+	int native_fallback;		/* no device; libvmxfer's native fallback answered */
+	struct vmxfer_info native;	/* its vmxfer_info (VMXFER_INFO_NATIVE_FALLBACK) */
 };
 
 enum vx_op_state {
@@ -33,6 +35,8 @@ enum vx_op_state {
 	VX_OP_INCONSISTENT,	/* op_status and features disagree */
 	VX_OP_UNKNOWN_STATUS,	/* op_status value this tool does not know */
 	VX_OP_NO_MODULE,	/* no usable device: cannot tell */
+	VX_OP_NATIVE,		/* no module; libvmxfer's native fallback does it */
+	VX_OP_NEEDS_MODULE,	/* no module, and no native equivalent */
 };
 
 struct vx_op_report {

@@ -61,12 +61,25 @@ static void test_node_group_mode(void **state)
 
 static void test_unload_load_raw(void **state)
 {
+	struct vmxfer_info info;
+	int fd;
+
 	(void)state;
 	assert_int_equal(test_sh("rmmod vmxfer"), 0);
 	assert_int_equal(access("/sys/module/vmxfer", F_OK), -1);
 	assert_int_equal(access(VMXFER_DEVICE_PATH, F_OK), -1);
+	/* No device: libvmxfer's native fallback (every line has mremap's DONTUNMAP). */
+	fd = vmxfer_open();
+	assert_true(fd >= 0);
+	assert_int_equal(vmxfer_info(fd, &info), 0);
+	assert_true(info.flags & VMXFER_INFO_NATIVE_FALLBACK);
+	assert_true(info.features & VMXFER_FEAT_REMAP);
+	assert_false(info.features & VMXFER_FEAT_CLONE);
+	close(fd);
+	assert_int_equal(setenv("VMXFER_NO_FALLBACK", "1", 1), 0);
 	assert_int_equal(vmxfer_open(), -1);
 	assert_int_equal(errno, ENOENT);
+	assert_int_equal(unsetenv("VMXFER_NO_FALLBACK"), 0);
 	test_reload(NULL);
 	assert_int_equal(access(VMXFER_DEVICE_PATH, F_OK), 0);
 }

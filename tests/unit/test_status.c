@@ -123,6 +123,7 @@ static const char absent_json[] =
 "  \"kernel_release\": \"6.1.0-18-amd64\",\n"
 "  \"module_kernel_release\": null,\n"
 "  \"features\": null,\n"
+"  \"native_fallback\": false,\n"
 "  \"operations\": [\n"
 "    {\"name\": \"clone\", \"available\": false, \"status\": \"unknown\", \"reason\": \"module not loaded\", \"missing_symbols\": []},\n"
 "    {\"name\": \"move\", \"available\": false, \"status\": \"unknown\", \"reason\": \"module not loaded\", \"missing_symbols\": []},\n"
@@ -153,6 +154,7 @@ static const char loaded_json[] =
 "  \"kernel_release\": \"6.1.0-18-amd64\",\n"
 "  \"module_kernel_release\": \"6.1.0-18-amd64\",\n"
 "  \"features\": 1,\n"
+"  \"native_fallback\": false,\n"
 "  \"operations\": [\n"
 "    {\"name\": \"clone\", \"available\": true, \"status\": \"available\", \"reason\": null, \"missing_symbols\": []},\n"
 "    {\"name\": \"move\", \"available\": false, \"status\": \"missing_symbol\", \"reason\": \"missing kernel symbols move_page_tables, anon_vma_clone (hidden by hide_symbols=)\", \"missing_symbols\": [\"move_page_tables\", \"anon_vma_clone\"]},\n"
@@ -185,6 +187,35 @@ static void test_absent_text(void **state)
 	assert_contains("vmxfer-ctl load");
 	assert_contains("kernel:         6.1.0-18-amd64");
 	assert_contains("operations:     unknown (module not loaded)");
+}
+
+/* No module; libvmxfer's native fallback serves move and remap. */
+static void test_native_fallback(void **state)
+{
+	struct vx_op_report r;
+
+	(void)state;
+	absent();
+	st.native_fallback = 1;
+	st.native.flags = VMXFER_INFO_NATIVE_FALLBACK;
+	st.native.features = VMXFER_FEAT_MOVE | VMXFER_FEAT_REMAP;
+	assert_int_equal(fmt(vx_status_print_text), 1);
+	assert_contains("module:         not loaded");
+	assert_contains("operations:     native fallback (libvmxfer, no module):");
+	assert_contains("  clone    unavailable: needs the module (apt install vmxfer-dkms");
+	assert_contains("  move     available: native fallback: UFFDIO_MOVE");
+	assert_contains("  remap    available: native fallback: mremap(MREMAP_DONTUNMAP), same length only");
+	assert_contains("  splice   unavailable: needs the module");
+	vx_status_op(&st, VMXFER_OP_MOVE, &r);
+	assert_true(r.available);
+	assert_string_equal(r.state_key, "native_fallback");
+	vx_status_op(&st, VMXFER_OP_CLONE, &r);
+	assert_false(r.available);
+	assert_string_equal(r.state_key, "needs_module");
+	assert_int_equal(fmt(vx_status_print_json), 1);
+	assert_contains("\"native_fallback\": true,");
+	assert_contains("{\"name\": \"move\", \"available\": true, \"status\": \"native_fallback\"");
+	assert_contains("{\"name\": \"clone\", \"available\": false, \"status\": \"needs_module\"");
 }
 
 static void test_loaded_json(void **state)
@@ -339,6 +370,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_absent_json, reset),
 		cmocka_unit_test_setup(test_absent_text, reset),
+		cmocka_unit_test_setup(test_native_fallback, reset),
 		cmocka_unit_test_setup(test_loaded_json, reset),
 		cmocka_unit_test_setup(test_loaded_text, reset),
 		cmocka_unit_test_setup(test_op_reports, reset),

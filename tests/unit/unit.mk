@@ -11,7 +11,7 @@ CMOCKA_LIBS   := $(or $(shell pkg-config --libs cmocka 2>/dev/null),-lcmocka)
 UNIT_CFLAGS    = -std=c11 $(CPPFLAGS) -I$(TOP)/tools -I$(UNIT_SRC) $(CMOCKA_CFLAGS) \
 		 $(CFLAGS) $(WARN) -MMD -MP
 
-UNIT_TESTS    := test_lib test_uapi test_diag test_status test_ctl test_dumpfmt test_peek
+UNIT_TESTS    := test_lib test_native test_uapi test_diag test_status test_ctl test_dumpfmt test_peek
 UNIT_BINS     := $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
 UNIT_DUMP32   := $(UNIT_DIR)/uapi_dump32
 
@@ -41,6 +41,10 @@ $(UNIT_DIR)/test_uapi.o: UNIT_CFLAGS += -DUAPI_DUMP32='"$(UNIT_DUMP32)"'
 $(UNIT_DIR)/test_lib: $(UNIT_DIR)/test_lib.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--wrap=open,--wrap=ioctl,--wrap=syscall \
 		-o $@ $^ $(CMOCKA_LIBS)
+
+# The native fallback on the host's own kernel: the real library, no fakes.
+$(UNIT_DIR)/test_native: $(UNIT_DIR)/test_native.o $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 $(UNIT_DIR)/test_uapi: $(UNIT_DIR)/test_uapi.o $(UNIT_DIR)/uapi_dump.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)

@@ -7,6 +7,11 @@
  * struct sizes are the VMXFER_*_SIZE_VER0 constants on both (checked by
  * lib/uapi-check.c, compiled with -m64, -m32 and as C++11).
  *
+ * Without the module (no /dev/vmxfer), libvmxfer answers from the running
+ * kernel's own calls where they do the same without copying, and fails
+ * every other operation with ENODEV (a library errno, never the module's:
+ * see "Native fallback" in lib/vmxfer.h and libvmxfer(3)).
+ *
  * General rules, for every ioctl below:
  *
  *  - Every argument struct starts with "__u32 size": the caller sets it to
