@@ -35,6 +35,14 @@ int vx_open_for(const char *who, uint64_t feat, const char *op)
 		close(vfd);
 		return -1;
 	}
+	if (!(info.features & feat) &&
+	    (info.flags & VMXFER_INFO_NATIVE_FALLBACK)) {
+		fprintf(stderr, "%s: %s needs the vmxfer module, which is not "
+			"loaded (load it with 'vmxfer-ctl load'; install it with "
+			"'apt install vmxfer-dkms')\n", who, op);
+		close(vfd);
+		return -1;
+	}
 	if (!(info.features & feat)) {
 		fprintf(stderr, "%s: %s is not available with this module on this "
 			"kernel (%s); 'vmxfer-ctl status' says why\n", who, op,
