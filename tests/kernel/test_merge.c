@@ -72,18 +72,21 @@ static void unarea(char *p, size_t len)
 	assert_int_equal(munmap(p - PAGE, len + 2 * PAGE), 0);
 }
 
-/* Page @i of the data: its number in the first word, then @i's low byte. */
+/*
+ * Page @i of the data: i + 1 in the first word (no page is all zeros: a
+ * THP split may map those to the shared zero page), then i's low byte.
+ */
 static void fill(char *p, size_t npages, unsigned long first)
 {
 	for (size_t i = 0; i < npages; i++) {
 		memset(p + i * PAGE, (int)((first + i) & 0xff), PAGE);
-		*(unsigned long *)(p + i * PAGE) = first + i;
+		*(unsigned long *)(p + i * PAGE) = first + i + 1;
 	}
 }
 
 static int page_ok(const char *pg, unsigned long n)
 {
-	if (*(const unsigned long *)pg != n)
+	if (*(const unsigned long *)pg != n + 1)
 		return 0;
 	for (size_t off = sizeof(long); off < PAGE; off++)
 		if ((unsigned char)pg[off] != (n & 0xff))
@@ -115,16 +118,22 @@ static char *reversed(size_t n, size_t chunk, int thp)
 	return dst;
 }
 
-/* Slot s of a reversed() range holds chunk n-1-s. */
-static int reversed_ok(const char *p, size_t n, size_t chunk)
+/* Slot s holds chunk n-1-s (@rev: as reversed() made it) or chunk s. */
+static int order_ok(const char *p, size_t n, size_t chunk, int rev)
 {
 	size_t per = chunk / PAGE;
 
 	for (size_t s = 0; s < n; s++)
 		for (size_t i = 0; i < per; i++)
-			if (!page_ok(p + s * chunk + i * PAGE, (n - 1 - s) * per + i))
+			if (!page_ok(p + s * chunk + i * PAGE,
+				     (rev ? n - 1 - s : s) * per + i))
 				return 0;
 	return 1;
+}
+
+static int reversed_ok(const char *p, size_t n, size_t chunk)
+{
+	return order_ok(p, n, chunk, 1);
 }
 
 /* Reclaim finds every page through the rmap, and they come back intact. */
@@ -429,7 +438,7 @@ static void test_merge_errors(void **state)
 	FAILS(vmxfer_merge(vfd, p, 2 * CHUNK, 1), EINVAL);
 	FAILS(vmxfer_merge(vfd, p + 1, 2 * CHUNK, 0), EINVAL);
 	FAILS(vmxfer_merge(vfd, p, 0, 0), EINVAL);
-	FAILS(vmxfer_merge(vfd, (void *)(1UL << 47), 1UL << 47, 0), EINVAL);
+	FAILS(vmxfer_merge(vfd, p, (size_t)-PAGE, 0), EINVAL);
 	memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
 	a.addr = (uintptr_t)p;
@@ -437,6 +446,16 @@ static void test_merge_errors(void **state)
 	a.merged = 1;
 	assert_int_equal(ioctl(vfd, VMXFER_IOC_MERGE, &a), -1);
 	assert_int_equal(errno, EINVAL);
+	{
+		uint64_t big[8] = { 0 };
+
+		a.merged = 0;
+		a.size = sizeof(big);
+		memcpy(big, &a, sizeof(a));
+		big[7] = 1;
+		assert_int_equal(ioctl(vfd, VMXFER_IOC_MERGE, big), -1);
+		assert_int_equal(errno, E2BIG);
+	}
 	assert_int_equal(ioctl(vfd, VMXFER_IOC_MERGE, (void *)8), -1);
 	assert_int_equal(errno, EFAULT);
 	/* Nothing mapped there. */
@@ -615,7 +634,7 @@ static void test_merge_races(void **state)
 		merged += m;
 		racers_set(r, 2, a, 0);	/* out of the range when this returns */
 		assert_int_equal(vmas_in(a, a + len), 1);
-		assert_true(reversed_ok(a, n, CHUNK));
+		assert_true(order_ok(a, n, CHUNK, !(round & 1)));
 		reverse_into(a, b, n);
 		assert_ptr_equal(mmap(a, len, PROT_NONE, MAP_PRIVATE |
 				      MAP_ANONYMOUS | MAP_FIXED, -1, 0), a);
