@@ -77,5 +77,7 @@ long vmxfer_ioctl_merge(void __user *uarg);
 /* Re-indexing of an anonymous VMA's pages (reindex.c). */
 struct vm_area_struct;
 int vmxfer_reindex_vma(struct vm_area_struct *vma, pgoff_t pgoff);
+void vmxfer_merge_moved(struct mm_struct *mm, unsigned long addr,
+			unsigned long len);
 
 #endif /* VMXFER_INTERNAL_H */

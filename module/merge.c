@@ -124,21 +124,18 @@ static struct vm_area_struct *vmxfer_merge_one(struct mm_struct *mm,
 	return vma;
 }
 
-/* The VMAs merged away, or an error if none. */
-static long vmxfer_merge_do(struct vmxfer_merge *a)
+/*
+ * Merge the VMAs in [addr, end) of @mm (mmap_lock held for write): the
+ * number merged away, or an error if none (-ENOMEM: nothing mapped).
+ */
+static long vmxfer_merge_range(struct mm_struct *mm, unsigned long addr,
+			       unsigned long end)
 {
-	struct mm_struct *mm = current->mm;
-	unsigned long addr = a->addr, end = a->addr + a->len;
 	struct vm_area_struct *vma;
-	int before, blocked = 0;
+	int before = mm->map_count, blocked = 0;
 	bool found = false;
 	long ret = 0;
 
-	/* Per-cpu LRU batches hold page references the checks would count. */
-	static_call(vmxfer_lru_add_drain_all)();
-	if (mmap_write_lock_killable(mm))
-		return -EINTR;
-	before = mm->map_count;
 	while (addr < end) {
 		vma = find_vma(mm, addr);
 		if (!vma || vma->vm_start >= end)
@@ -156,13 +153,46 @@ static long vmxfer_merge_do(struct vmxfer_merge *a)
 		}
 		cond_resched();
 	}
-	a->merged = before - mm->map_count;
-	mmap_write_unlock(mm);
-	if (a->merged)
-		return 0;
+	if (before != mm->map_count)
+		return before - mm->map_count;
 	if (ret)
 		return ret;
 	return found ? blocked : -ENOMEM;
+}
+
+/*
+ * After a successful move (remap) to [addr, addr + len), with the mmap_lock
+ * still held for write: merge the new VMA with its neighbours where its
+ * pages allow (exclusive, unpinned), silently leaving it as it is
+ * otherwise.  Only this CPU's LRU batch is drained (a drain of all waits
+ * for every CPU): pages faulted elsewhere and not yet on the LRU hold a
+ * reference that keeps the VMA unmerged.
+ */
+void vmxfer_merge_moved(struct mm_struct *mm, unsigned long addr,
+			unsigned long len)
+{
+	if (!vmxfer_symbols_cover(VMXFER_FEAT_MERGE))
+		return;
+	static_call(vmxfer_lru_add_drain)();
+	vmxfer_merge_range(mm, addr, addr + len);
+}
+
+/* The VMAs merged away, or an error if none. */
+static long vmxfer_merge_do(struct vmxfer_merge *a)
+{
+	struct mm_struct *mm = current->mm;
+	long ret;
+
+	/* Per-cpu LRU batches hold page references the checks would count. */
+	static_call(vmxfer_lru_add_drain_all)();
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	ret = vmxfer_merge_range(mm, a->addr, a->addr + a->len);
+	mmap_write_unlock(mm);
+	if (ret < 0)
+		return ret;
+	a->merged = ret;
+	return 0;
 }
 
 long vmxfer_ioctl_merge(void __user *uarg)

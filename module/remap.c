@@ -334,8 +334,11 @@ static long vmxfer_remap_locked(struct mm_struct *mm,
 		goto uncharge;
 	ret = vmxfer_remap_move(mm, vma, old, old_len, addr, new_len,
 				&charged, call);
-	if (!IS_ERR_VALUE(ret))
+	if (!IS_ERR_VALUE(ret)) {
+		/* Merge with the new neighbours where possible (merge.c). */
+		vmxfer_merge_moved(mm, ret, new_len);
 		return ret;
+	}
 uncharge:
 	if (charged)
 		vmxfer_unacct_memory(npages);

@@ -128,6 +128,7 @@ DEFINE_STATIC_CALL_NULL(vmxfer_anon_vma_interval_tree_insert,
 DEFINE_STATIC_CALL_NULL(vmxfer_anon_vma_interval_tree_remove,
 			anon_vma_interval_tree_remove);
 DEFINE_STATIC_CALL_NULL(vmxfer_lru_add_drain_all, lru_add_drain_all);
+DEFINE_STATIC_CALL_NULL(vmxfer_lru_add_drain, lru_add_drain);
 #if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
 DEFINE_STATIC_CALL_NULL(vmxfer_vma_modify_flags, vma_modify_flags);
 #else
@@ -260,6 +261,7 @@ static struct vmxfer_sym vmxfer_syms[] = {
 	VMXFER_FUNC(anon_vma_interval_tree_insert, VMXFER_FEAT_MERGE),
 	VMXFER_FUNC(anon_vma_interval_tree_remove, VMXFER_FEAT_MERGE),
 	VMXFER_FUNC(lru_add_drain_all, VMXFER_FEAT_MERGE),
+	VMXFER_FUNC(lru_add_drain, VMXFER_FEAT_MERGE),
 #if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
 	VMXFER_FUNC(vma_modify_flags, VMXFER_FEAT_MERGE),
 #else

@@ -167,6 +167,7 @@ DECLARE_STATIC_CALL(vmxfer_anon_vma_interval_tree_insert,
 DECLARE_STATIC_CALL(vmxfer_anon_vma_interval_tree_remove,
 		    anon_vma_interval_tree_remove);
 DECLARE_STATIC_CALL(vmxfer_lru_add_drain_all, lru_add_drain_all);
+DECLARE_STATIC_CALL(vmxfer_lru_add_drain, lru_add_drain);
 #if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
 DECLARE_STATIC_CALL(vmxfer_vma_modify_flags, vma_modify_flags);
 #else

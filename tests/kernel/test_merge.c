@@ -188,6 +188,41 @@ static void test_merge_1000_chunks(void **state)
 	unarea(p, n * CHUNK);
 }
 
+/*
+ * The same through vmxfer_remap() (MREMAP_RETAIN), with no merge call:
+ * each moved chunk merges with the chunk placed before it.
+ */
+static void test_merge_by_remap(void **state)
+{
+	size_t n = 1000, len = n * CHUNK;
+	char *src = area(len, PAGE), *dst = area(len, PAGE);
+	struct vmxfer_info info;
+	double t;
+
+	(void)state;
+	assert_int_equal(vmxfer_info(vfd, &info), 0);
+	if (!(info.features & VMXFER_FEAT_REMAP))
+		fail_msg("remap unavailable");
+	assert_ptr_equal(mmap(src, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+			      MAP_ANONYMOUS | MAP_FIXED, -1, 0), src);
+	assert_int_equal(madvise(src, len, MADV_NOHUGEPAGE), 0);
+	fill(src, len / PAGE, 0);
+	t = now();
+	for (size_t i = 0; i < n; i++)
+		assert_ptr_equal(vmxfer_remap(vfd, src + i * CHUNK, CHUNK, CHUNK,
+					      dst + (n - 1 - i) * CHUNK,
+					      VMXFER_REMAP_FIXED),
+				 dst + (n - 1 - i) * CHUNK);
+	t = now() - t;
+	printf("# 1000 remaps: %d VMA(s) at dst, %.3f s\n",
+	       vmas_in(dst, dst + len), t);
+	assert_int_equal(vmas_in(dst, dst + len), 1);
+	assert_true(reversed_ok(dst, n, CHUNK));
+	assert_reclaimable(dst, n, CHUNK);
+	unarea(src, len);
+	unarea(dst, len);
+}
+
 /* Swapped out before merging: the entries swap in at the new indexes. */
 static void test_merge_swapped(void **state)
 {
@@ -656,6 +691,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_merge_1000_chunks),
+		cmocka_unit_test(test_merge_by_remap),
 		cmocka_unit_test(test_merge_swapped),
 		cmocka_unit_test(test_merge_swapcache),
 		cmocka_unit_test(test_merge_thp),
