@@ -3,7 +3,7 @@
 TOOLS_DIR    := $(BUILD)/tools
 TOOLS_SRCS   := $(TOP)/tools/vmxfer-ctl.c $(TOP)/tools/status.c $(TOP)/tools/diag.c \
 		$(TOP)/tools/dump.c $(TOP)/tools/dumpfmt.c $(TOP)/tools/peek.c \
-		$(TOP)/tools/ctlutil.c
+		$(TOP)/tools/ctlutil.c $(TOP)/tools/mergediag.c
 TOOLS_OBJS   := $(patsubst $(TOP)/tools/%.c,$(TOOLS_DIR)/%.o,$(TOOLS_SRCS))
 KMOD_CFLAGS  := $(shell pkg-config --cflags libkmod 2>/dev/null)
 KMOD_LIBS    := $(or $(shell pkg-config --libs libkmod 2>/dev/null),-lkmod)
