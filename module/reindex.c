@@ -69,6 +69,8 @@
 
 /* vmxfer_rx_walk(): a page to split or drop from the swap cache first. */
 #define VMXFER_RX_WANT		1
+/* vmxfer_rx_cached(): the page is kept (locked, referenced) for rewriting. */
+#define VMXFER_RX_KEPT		2
 
 enum vmxfer_rx_mode {
 	VMXFER_RX_PREPARE,	/* split, (5.10) free swap, count */
@@ -168,6 +170,35 @@ static int vmxfer_rx_take(struct vmxfer_rx *rx, struct page *page,
 }
 
 /*
+ * LOCK: the swap-cache @page (referenced) of an entry at @addr.  An
+ * anonymous one (mapped before) is kept, locked, with the reference, for
+ * its index (VMXFER_RX_KEPT); one never mapped gets its index at swap-in.
+ * Mapped anywhere (5.10: the swap count said nothing), KSM, another
+ * anon_vma's: -EBUSY.
+ */
+static int vmxfer_rx_cached(struct vmxfer_rx *rx, struct page *page,
+			    unsigned long addr)
+{
+	int ret = 0;
+
+	if (PageCompound(page) || rx->nr == rx->max || !trylock_page(page))
+		return -EAGAIN;
+	if (PageAnon(page) && vmxfer_page_swapcache(page)) {
+		if (vmxfer_page_anon_vma(page) != rx->anon_vma ||
+		    vmxfer_page_ksm(page) || vmxfer_page_mapped(page)) {
+			ret = -EBUSY;
+		} else {
+			rx->ent[rx->nr].page = page;
+			rx->ent[rx->nr].addr = addr;
+			rx->nr++;
+			return VMXFER_RX_KEPT;
+		}
+	}
+	unlock_page(page);
+	return ret;
+}
+
+/*
  * A non-present PTE: a swap entry must be exclusive, and its swap-cache
  * page, if it is an anonymous one (mapped before), is re-indexed too; one
  * never mapped gets its index at swap-in.  Markers and poison carry no
@@ -193,25 +224,10 @@ static int vmxfer_rx_swap(struct vmxfer_rx *rx, pte_t pte, unsigned long addr)
 			ret = vmxfer_rx_want(rx, page, addr);
 		else
 			rx->count++;
-	} else if (PageCompound(page) || !trylock_page(page)) {
-		ret = -EAGAIN;
 	} else {
-		if (PageAnon(page) && vmxfer_page_swapcache(page)) {
-			/* Mapped anywhere (5.10: the count said nothing). */
-			if (vmxfer_page_anon_vma(page) != rx->anon_vma ||
-			    vmxfer_page_ksm(page) || vmxfer_page_mapped(page))
-				ret = -EBUSY;
-			else if (rx->nr < rx->max) {
-				/* Locked above; the lookup's reference kept. */
-				rx->ent[rx->nr].page = page;
-				rx->ent[rx->nr].addr = addr;
-				rx->nr++;
-				return 0;
-			} else {
-				ret = -EAGAIN;
-			}
-		}
-		unlock_page(page);
+		ret = vmxfer_rx_cached(rx, page, addr);
+		if (ret == VMXFER_RX_KEPT)
+			return 0;
 	}
 	put_page(page);
 	return ret;
@@ -246,8 +262,8 @@ static int vmxfer_rx_ptes(struct vmxfer_rx *rx, pmd_t *pmd, pmd_t pmdval,
 			  unsigned long addr, unsigned long end)
 {
 	struct mm_struct *mm = rx->vma->vm_mm;
+	spinlock_t *ptl;	/* the table's, held across the entries */
 	pte_t *start, *pte;
-	spinlock_t *ptl;
 	int ret = 0;
 
 	start = vmxfer_pte_map_nolock(mm, pmd, addr, &ptl);
@@ -328,13 +344,17 @@ static void vmxfer_rx_commit(struct vmxfer_rx *rx, pgoff_t pgoff)
 	struct anon_vma_chain *avc;
 	unsigned long i;
 
-	list_for_each_entry(avc, &vma->anon_vma_chain, same_vma)
-		static_call(vmxfer_anon_vma_interval_tree_remove)(avc,
-							&avc->anon_vma->rb_root);
+	list_for_each_entry(avc, &vma->anon_vma_chain, same_vma) {
+		struct rb_root_cached *root = &avc->anon_vma->rb_root;
+
+		static_call(vmxfer_anon_vma_interval_tree_remove)(avc, root);
+	}
 	WRITE_ONCE(vma->vm_pgoff, pgoff);
-	list_for_each_entry(avc, &vma->anon_vma_chain, same_vma)
-		static_call(vmxfer_anon_vma_interval_tree_insert)(avc,
-							&avc->anon_vma->rb_root);
+	list_for_each_entry(avc, &vma->anon_vma_chain, same_vma) {
+		struct rb_root_cached *root = &avc->anon_vma->rb_root;
+
+		static_call(vmxfer_anon_vma_interval_tree_insert)(avc, root);
+	}
 	for (i = 0; i < rx->nr; i++)
 		vmxfer_page_set_index(rx->ent[i].page,
 				      linear_page_index(vma, rx->ent[i].addr));
