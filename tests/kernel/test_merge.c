@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include "common.h"
@@ -229,6 +230,46 @@ static void test_merge_by_remap(void **state)
 	assert_reclaimable(dst, n, CHUNK);
 	unarea(src, len);
 	unarea(dst, len);
+}
+
+/*
+ * A faulted VMA re-indexed to continue a never-faulted predecessor: 7.x
+ * merges them; 5.10, 6.1 and 6.12 refuse (the kernel merges into a faulted
+ * VMA only), so it stays apart, re-indexed, and the rmap must find its
+ * pages at the new offsets (its key in the anon_vma's interval tree moved
+ * up: a stale key hides it from reclaim).
+ */
+static void test_merge_reindexed_alone(void **state)
+{
+	char *dst = area(2 * CHUNK, PAGE), *src;
+	struct utsname u;
+	int merged, want;
+
+	(void)state;
+	src = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		   MAP_ANONYMOUS, -1, 0);
+	assert_ptr_not_equal(src, MAP_FAILED);
+	assert_true(src < dst);	/* top-down: offsets move up */
+	assert_int_equal(madvise(src, CHUNK, MADV_NOHUGEPAGE), 0);
+	fill(src, CHUNK / PAGE, 0);
+	assert_ptr_equal(mmap(dst, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+			      MAP_ANONYMOUS | MAP_FIXED, -1, 0), dst);
+	assert_int_equal(madvise(dst, CHUNK, MADV_NOHUGEPAGE), 0);
+	assert_ptr_equal(mremap(src, CHUNK, CHUNK, MREMAP_MAYMOVE | MREMAP_FIXED,
+				dst + CHUNK), dst + CHUNK);
+	assert_int_equal(vmas_in(dst, dst + 2 * CHUNK), 2);
+	assert_int_equal(uname(&u), 0);
+	want = atoi(u.release) >= 7;
+	merged = vmxfer_merge(vfd, dst + CHUNK, CHUNK, 0);
+	printf("# re-indexed alone: merged %d (%s)\n", merged, u.release);
+	assert_int_equal(merged, want);
+	assert_int_equal(vmas_in(dst, dst + 2 * CHUNK), 2 - want);
+	assert_true(order_ok(dst + CHUNK, 1, CHUNK, 0));
+	assert_int_equal(madvise(dst + CHUNK, CHUNK, MADV_PAGEOUT), 0);
+	assert_int_equal(test_smaps_kb(dst + CHUNK, "Rss"), 0);
+	assert_int_equal(test_smaps_kb(dst + CHUNK, "Swap"), (long)(CHUNK >> 10));
+	assert_true(order_ok(dst + CHUNK, 1, CHUNK, 0));
+	unarea(dst, 2 * CHUNK);
 }
 
 /* Swapped out before merging: the entries swap in at the new indexes. */
@@ -722,6 +763,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_merge_1000_chunks),
 		cmocka_unit_test(test_merge_by_remap),
+		cmocka_unit_test(test_merge_reindexed_alone),
 		cmocka_unit_test(test_merge_swapped),
 		cmocka_unit_test(test_merge_swapcache),
 		cmocka_unit_test(test_merge_thp),
