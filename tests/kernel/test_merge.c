@@ -265,9 +265,11 @@ static void test_merge_reindexed_alone(void **state)
 	assert_int_equal(merged, want);
 	assert_int_equal(vmas_in(dst, dst + 2 * CHUNK), 2 - want);
 	assert_true(order_ok(dst + CHUNK, 1, CHUNK, 0));
+	/* smaps by the VMA's start: dst once merged (nothing faulted there). */
 	assert_int_equal(madvise(dst + CHUNK, CHUNK, MADV_PAGEOUT), 0);
-	assert_int_equal(test_smaps_kb(dst + CHUNK, "Rss"), 0);
-	assert_int_equal(test_smaps_kb(dst + CHUNK, "Swap"), (long)(CHUNK >> 10));
+	assert_int_equal(test_smaps_kb(want ? dst : dst + CHUNK, "Rss"), 0);
+	assert_int_equal(test_smaps_kb(want ? dst : dst + CHUNK, "Swap"),
+			 (long)(CHUNK >> 10));
 	assert_true(order_ok(dst + CHUNK, 1, CHUNK, 0));
 	unarea(dst, 2 * CHUNK);
 }
