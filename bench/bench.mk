@@ -5,7 +5,8 @@ BENCH_CFLAGS  = -std=c11 $(CPPFLAGS) $(CFLAGS) $(WARN)
 
 .PHONY: bench-build
 
-bench-build: $(BENCH_DIR)/splice $(BENCH_DIR)/clone $(BENCH_DIR)/remap $(BENCH_DIR)/move
+bench-build: $(BENCH_DIR)/splice $(BENCH_DIR)/clone $(BENCH_DIR)/remap $(BENCH_DIR)/move \
+	     $(BENCH_DIR)/merge
 
 $(BENCH_DIR)/%: $(TOP)/bench/%.c $(TOP)/bench/benchlib.c $(TOP)/bench/benchlib.h \
 		$(LIB_A) $(TOP)/lib/vmxfer.h $(TOP)/include/uapi/linux/vmxfer.h

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -170,6 +171,21 @@ VMXFER_API ssize_t vmxfer_move(int vfd, void *dst, const void *src, size_t len,
 	if (moved < 0 && native(vfd))
 		return vx_native_move(dst, src, len, flags);
 	return moved;
+}
+
+VMXFER_API int vmxfer_merge(int vfd, void *addr, size_t len,
+			    unsigned int flags)
+{
+	struct vmxfer_merge arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	arg.flags = flags;
+	arg.addr = (uintptr_t)addr;
+	arg.len = len;
+	if (vmxfer_ioctl(vfd, VMXFER_IOC_MERGE, &arg) < 0)
+		return -1;
+	return arg.merged > INT_MAX ? INT_MAX : (int)arg.merged;
 }
 
 VMXFER_API ssize_t vmxfer_move_uffd(int vfd, int uffd, void *dst,

@@ -164,6 +164,23 @@ ssize_t vmxfer_move(int vfd, void *dst, const void *src, size_t len,
 		    unsigned int flags);
 
 /*
+ * vmxfer_merge - VMXFER_IOC_MERGE: give the caller's private anonymous
+ * mappings in [addr, addr + len) (len rounded up to pages) the page offsets
+ * that let them merge with their neighbours -- offsets mremap(2) and
+ * vmxfer_remap()/vmxfer_move() leave as they were -- and merge them.
+ * flags must be 0.  Returns the number of mappings merged away (0: none
+ * could), or -1.
+ * Errors: EOPNOTSUPP, EINVAL (flags, alignment, len 0 or too large),
+ *         ENOMEM (nothing mapped in the range; out of memory), EBUSY
+ *         (nothing merged, and a mapping that could have was blocked: pages
+ *         shared with a fork relative or KSM, pinned or referenced (e.g.
+ *         vmsplice), a fork child, or a neighbour with another anon_vma),
+ *         EAGAIN (nothing merged, pages locked or migrating throughout),
+ *         EINTR, EFAULT, ENOTTY.
+ */
+int vmxfer_merge(int vfd, void *addr, size_t len, unsigned int flags);
+
+/*
  * vmxfer_move_uffd - vmxfer_move(), then UFFDIO_WAKE on the userfaultfd
  * "uffd" for the moved part of dst: for a handler serving MISSING faults
  * with moved pages (postcopy), including on kernels without UFFDIO_MOVE.

@@ -203,6 +203,16 @@ static inline bool vmxfer_page_mapped(struct page *page)
 #endif
 }
 
+/* Set the index of @page (a THP's head: its folio's), as rmap finds it by. */
+static inline void vmxfer_page_set_index(struct page *page, pgoff_t index)
+{
+#if KERNEL_VERSION(6, 1, 0) <= LINUX_VERSION_CODE
+	WRITE_ONCE(page_folio(page)->index, index);
+#else
+	WRITE_ONCE(page->index, index);
+#endif
+}
+
 static inline int vmxfer_lock_page_killable(struct page *page)
 {
 #if KERNEL_VERSION(6, 1, 0) <= LINUX_VERSION_CODE

@@ -9,6 +9,9 @@
 #ifndef VMXFER_COMPAT_VMA_H
 #define VMXFER_COMPAT_VMA_H
 
+#include <linux/mempolicy.h>
+#include <linux/mm_inline.h>
+
 /* get_unmapped_area() for the current mm, with its usual checks. */
 static inline unsigned long vmxfer_get_unmapped_area(unsigned long addr,
 						     unsigned long len,
@@ -93,6 +96,78 @@ static inline int vmxfer_remap_prepare(struct vm_area_struct *vma)
 	if (vma->anon_vma || !vma_is_anonymous(vma))
 		return 0;
 	return static_call(vmxfer___anon_vma_prepare)(vma);
+#endif
+}
+
+/*
+ * merge: the VMA before @vma (adjacent or not, NULL if none), as the
+ * kernel's own merge helpers are given it: ->vm_prev before 6.1, the
+ * maple tree since (find_vma_prev() is not exported; mas_walk() and
+ * mas_prev() are).
+ */
+static inline struct vm_area_struct *vmxfer_vma_prev(struct mm_struct *mm,
+						     struct vm_area_struct *vma)
+{
+#if KERNEL_VERSION(6, 1, 0) <= LINUX_VERSION_CODE
+	MA_STATE(mas, &mm->mm_mt, vma->vm_start, vma->vm_start);
+
+	mas_walk(&mas);
+	return mas_prev(&mas, 0);
+#else
+	return vma->vm_prev;
+#endif
+}
+
+/*
+ * merge: merge @vma, unchanged, with its neighbours if they are now
+ * compatible (page offsets included), as mprotect() merges a range whose
+ * flags it changed.  Returns the merged VMA, @vma if nothing merged, or
+ * an ERR_PTR (6.12+: no memory).  mmap_lock held for write.
+ *  - 5.10, 6.1: vma_merge() (6.1 adds the anon_vma_name argument; a NULL
+ *    stub with CONFIG_ANON_VMA_NAME off, as Debian builds it).
+ *  - 6.12: vma_modify_flags() with the VMA's own flags (mm/vma.h, not
+ *    shipped: declared in compat.h), given an iterator positioned at @vma
+ *    as mprotect's loop gives it.
+ *  - 7.0+ (7.2 checked): the flags are a vma_flags_t, passed by pointer.
+ */
+static inline struct vm_area_struct *
+vmxfer_vma_merge_self(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+	VMA_ITERATOR(vmi, mm, vma->vm_start);
+	struct vm_area_struct *prev;
+#if KERNEL_VERSION(7, 0, 0) <= LINUX_VERSION_CODE
+	vma_flags_t flags = vma->flags;
+#endif
+
+	if (vma_find(&vmi, vma->vm_end) != vma)
+		return vma;
+	prev = vma_prev(&vmi);
+	if (vma_find(&vmi, vma->vm_end) != vma)
+		return vma;
+#if KERNEL_VERSION(7, 0, 0) <= LINUX_VERSION_CODE
+	return static_call(vmxfer_vma_modify_flags)(&vmi, prev, vma,
+						    vma->vm_start, vma->vm_end,
+						    &flags);
+#else
+	return static_call(vmxfer_vma_modify_flags)(&vmi, prev, vma,
+						    vma->vm_start, vma->vm_end,
+						    vma->vm_flags);
+#endif
+#else
+	struct vm_area_struct *res;
+
+	res = static_call(vmxfer_vma_merge)(mm, vmxfer_vma_prev(mm, vma),
+					    vma->vm_start, vma->vm_end,
+					    vma->vm_flags, vma->anon_vma,
+					    vma->vm_file, vma->vm_pgoff,
+					    vma_policy(vma),
+					    vma->vm_userfaultfd_ctx
+#if KERNEL_VERSION(6, 1, 0) <= LINUX_VERSION_CODE
+					    , anon_vma_name(vma)
+#endif
+					    );
+	return res ?: vma;
 #endif
 }
 

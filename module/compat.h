@@ -198,6 +198,21 @@ unsigned long move_page_tables(struct vm_area_struct *vma,
 			       bool need_rmap_locks, bool for_stack);
 #endif
 
+/* merge: mm/vma.h's vma_modify_flags() (see vmxfer_vma_merge_self()). */
+#if KERNEL_VERSION(7, 0, 0) <= LINUX_VERSION_CODE
+struct vm_area_struct *vma_modify_flags(struct vma_iterator *vmi,
+					struct vm_area_struct *prev,
+					struct vm_area_struct *vma,
+					unsigned long start, unsigned long end,
+					vma_flags_t *vma_flags_ptr);
+#elif KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+struct vm_area_struct *vma_modify_flags(struct vma_iterator *vmi,
+					struct vm_area_struct *prev,
+					struct vm_area_struct *vma,
+					unsigned long start, unsigned long end,
+					unsigned long new_flags);
+#endif
+
 /* move: mm/swap.h's swap-cache lookup (5.10 has it in linux/swap.h). */
 #if KERNEL_VERSION(7, 0, 0) <= LINUX_VERSION_CODE
 struct folio *swap_cache_get_folio(swp_entry_t entry);

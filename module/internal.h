@@ -12,7 +12,8 @@
  * kernel line (compat.h) and all its symbols are resolved (symbols.h).
  */
 #define VMXFER_OPS_BUILT	(VMXFER_FEAT_CLONE | VMXFER_FEAT_SPLICE | \
-				 VMXFER_FEAT_REMAP | VMXFER_FEAT_MOVE)
+				 VMXFER_FEAT_REMAP | VMXFER_FEAT_MOVE | \
+				 VMXFER_FEAT_MERGE)
 
 int vmxfer_copy_args(void *karg, size_t ksize, size_t ver0,
 		     const void __user *uarg, u32 *usize);
@@ -71,5 +72,12 @@ long vmxfer_ioctl_clone(void __user *uarg);
 long vmxfer_ioctl_splice(void __user *uarg);
 long vmxfer_ioctl_remap(void __user *uarg);
 long vmxfer_ioctl_move(void __user *uarg);
+long vmxfer_ioctl_merge(void __user *uarg);
+
+/* Re-indexing of an anonymous VMA's pages (reindex.c). */
+struct vm_area_struct;
+int vmxfer_reindex_vma(struct vm_area_struct *vma, pgoff_t pgoff);
+void vmxfer_merge_moved(struct mm_struct *mm, unsigned long addr,
+			unsigned long len);
 
 #endif /* VMXFER_INTERNAL_H */

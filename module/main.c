@@ -93,6 +93,8 @@ static long vmxfer_ioctl_op(unsigned int op, void __user *uarg)
 		return vmxfer_ioctl_remap(uarg);
 	case VMXFER_OP_MOVE:
 		return vmxfer_ioctl_move(uarg);
+	case VMXFER_OP_MERGE:
+		return vmxfer_ioctl_merge(uarg);
 	default:
 		return -EOPNOTSUPP;
 	}

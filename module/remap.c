@@ -525,6 +525,8 @@ static long vmxfer_remap_locked(struct mm_struct *mm,
 	ret = vmxfer_remap_prepare_parts(mm, &r, a->flags);
 	if (!ret)
 		ret = vmxfer_remap_move(mm, &r, call);
+	if (!ret)	/* merge with the new neighbours where possible (merge.c) */
+		vmxfer_merge_moved(mm, addr, a->new_len);
 	if (r.charged)
 		vmxfer_unacct_memory(r.charged);
 	return ret ? ret : addr;

@@ -123,6 +123,17 @@ DEFINE_STATIC_CALL_NULL(vmxfer_lookup_swap_cache, lookup_swap_cache);
 DEFINE_STATIC_CALL_NULL(vmxfer___swap_count, __swap_count);
 DEFINE_STATIC_CALL_NULL(vmxfer_try_to_free_swap, try_to_free_swap);
 #endif
+DEFINE_STATIC_CALL_NULL(vmxfer_anon_vma_interval_tree_insert,
+			anon_vma_interval_tree_insert);
+DEFINE_STATIC_CALL_NULL(vmxfer_anon_vma_interval_tree_remove,
+			anon_vma_interval_tree_remove);
+DEFINE_STATIC_CALL_NULL(vmxfer_lru_add_drain_all, lru_add_drain_all);
+DEFINE_STATIC_CALL_NULL(vmxfer_lru_add_drain, lru_add_drain);
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+DEFINE_STATIC_CALL_NULL(vmxfer_vma_modify_flags, vma_modify_flags);
+#else
+DEFINE_STATIC_CALL_NULL(vmxfer_vma_merge, vma_merge);
+#endif
 #ifdef CONFIG_SECURITY
 DEFINE_STATIC_CALL_NULL(vmxfer_security_mmap_file, security_mmap_file);
 #endif
@@ -192,23 +203,25 @@ static struct vmxfer_sym vmxfer_syms[] = {
 #ifdef VMXFER_MOVE_RELINK
 	VMXFER_FUNC(move_pages_huge_pmd, VMXFER_FEAT_MOVE),
 	VMXFER_FUNC(folio_move_anon_rmap, VMXFER_FEAT_MOVE),
-	VMXFER_FUNC(split_folio_to_list, VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(split_folio_to_list, VMXFER_FEAT_MOVE | VMXFER_FEAT_MERGE),
 #else
 	VMXFER_FUNC(anon_vma_clone, VMXFER_FEAT_MOVE),
-	VMXFER_FUNC(split_huge_page_to_list, VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(split_huge_page_to_list, VMXFER_FEAT_MOVE | VMXFER_FEAT_MERGE),
 #endif
 #if KERNEL_VERSION(6, 1, 0) <= LINUX_VERSION_CODE
-	VMXFER_FUNC(swap_cache_get_folio, VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(swap_cache_get_folio, VMXFER_FEAT_MOVE | VMXFER_FEAT_MERGE),
 #else
-	VMXFER_FUNC(lookup_swap_cache, VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(lookup_swap_cache, VMXFER_FEAT_MOVE | VMXFER_FEAT_MERGE),
 #endif
 #ifndef VMXFER_HAVE_ANON_EXCLUSIVE
-	VMXFER_FUNC(__swap_count, VMXFER_FEAT_MOVE),
-	VMXFER_FUNC(try_to_free_swap, VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(__swap_count, VMXFER_FEAT_MOVE | VMXFER_FEAT_MERGE),
+	VMXFER_FUNC(try_to_free_swap, VMXFER_FEAT_MOVE | VMXFER_FEAT_MERGE),
 #endif
-	VMXFER_FUNC(vm_normal_page, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(vm_normal_page, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE |
+		    VMXFER_FEAT_MERGE),
 #ifndef VMXFER_HAVE_ANON_EXCLUSIVE
-	VMXFER_FUNC(total_mapcount, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(total_mapcount, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE |
+		    VMXFER_FEAT_MERGE),
 #endif
 #ifdef VMXFER_SWAP_TABLE
 	VMXFER_FUNC(swap_dup_entry_direct, VMXFER_FEAT_CLONE),
@@ -224,9 +237,11 @@ static struct vmxfer_sym vmxfer_syms[] = {
 	VMXFER_FUNC(__pmd_alloc, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
 	VMXFER_FUNC(__pte_alloc, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
 #ifdef VMXFER_HAVE_PTE_MAP_RW_NOLOCK
-	VMXFER_FUNC(pte_offset_map_rw_nolock, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(pte_offset_map_rw_nolock, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE |
+		    VMXFER_FEAT_MERGE),
 #elif defined(VMXFER_HAVE_PTE_MAP_FNS)
-	VMXFER_FUNC(pte_offset_map_nolock, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(pte_offset_map_nolock, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE |
+		    VMXFER_FEAT_MERGE),
 #endif
 	VMXFER_FUNC(pte_alloc_one, VMXFER_FEAT_CLONE),
 #ifdef VMXFER_MOVE_RELINK
@@ -243,6 +258,15 @@ static struct vmxfer_sym vmxfer_syms[] = {
 #endif
 	VMXFER_FUNC(__mmu_notifier_invalidate_range_start, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
 	VMXFER_FUNC(__mmu_notifier_invalidate_range_end, VMXFER_FEAT_CLONE | VMXFER_FEAT_MOVE),
+	VMXFER_FUNC(anon_vma_interval_tree_insert, VMXFER_FEAT_MERGE),
+	VMXFER_FUNC(anon_vma_interval_tree_remove, VMXFER_FEAT_MERGE),
+	VMXFER_FUNC(lru_add_drain_all, VMXFER_FEAT_MERGE),
+	VMXFER_FUNC(lru_add_drain, VMXFER_FEAT_MERGE),
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+	VMXFER_FUNC(vma_modify_flags, VMXFER_FEAT_MERGE),
+#else
+	VMXFER_FUNC(vma_merge, VMXFER_FEAT_MERGE),
+#endif
 #ifdef CONFIG_SECURITY
 	VMXFER_FUNC(security_mmap_file, VMXFER_FEAT_CLONE),
 #endif

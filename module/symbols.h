@@ -161,6 +161,18 @@ DECLARE_STATIC_CALL(vmxfer_lookup_swap_cache, lookup_swap_cache);
 DECLARE_STATIC_CALL(vmxfer___swap_count, __swap_count);
 DECLARE_STATIC_CALL(vmxfer_try_to_free_swap, try_to_free_swap);
 #endif
+/* merge (and the re-indexing it shares) */
+DECLARE_STATIC_CALL(vmxfer_anon_vma_interval_tree_insert,
+		    anon_vma_interval_tree_insert);
+DECLARE_STATIC_CALL(vmxfer_anon_vma_interval_tree_remove,
+		    anon_vma_interval_tree_remove);
+DECLARE_STATIC_CALL(vmxfer_lru_add_drain_all, lru_add_drain_all);
+DECLARE_STATIC_CALL(vmxfer_lru_add_drain, lru_add_drain);
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+DECLARE_STATIC_CALL(vmxfer_vma_modify_flags, vma_modify_flags);
+#else
+DECLARE_STATIC_CALL(vmxfer_vma_merge, vma_merge);
+#endif
 
 /* the caller's mapping policy (policy.c) */
 #ifdef CONFIG_SECURITY

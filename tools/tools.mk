@@ -3,7 +3,8 @@
 TOOLS_DIR    := $(BUILD)/tools
 TOOLS_SRCS   := $(TOP)/tools/vmxfer-ctl.c $(TOP)/tools/status.c $(TOP)/tools/diag.c \
 		$(TOP)/tools/dump.c $(TOP)/tools/dumpfmt.c $(TOP)/tools/peek.c \
-		$(TOP)/tools/ctlutil.c $(TOP)/tools/gcore.c $(TOP)/tools/gcore_elf.c
+		$(TOP)/tools/ctlutil.c $(TOP)/tools/gcore.c $(TOP)/tools/gcore_elf.c \
+		$(TOP)/tools/mergediag.c
 TOOLS_OBJS   := $(patsubst $(TOP)/tools/%.c,$(TOOLS_DIR)/%.o,$(TOOLS_SRCS))
 KMOD_CFLAGS  := $(shell pkg-config --cflags libkmod 2>/dev/null)
 KMOD_LIBS    := $(or $(shell pkg-config --libs libkmod 2>/dev/null),-lkmod)

@@ -21,6 +21,7 @@
 #include "dump.h"
 #include "gcore.h"
 #include "peek.h"
+#include "mergediag.h"
 #include "status.h"
 
 #ifndef VMXFER_VERSION
@@ -360,6 +361,13 @@ static int cmd_gcore(const struct subcmd *sc, int argc, char **argv)
 	return run_dump_cmd(sc, argc, argv, vx_gcore_main);
 }
 
+/* ---- merge (mergediag.c) ------------------------------------------------- */
+
+static int cmd_merge(const struct subcmd *sc, int argc, char **argv)
+{
+	return run_dump_cmd(sc, argc, argv, vx_mergediag_main);
+}
+
 /* ---- help ------------------------------------------------------------------ */
 
 static void usage(FILE *f)
@@ -468,6 +476,15 @@ static const struct subcmd subcmds[] = {
 	  "progress bar when it is a terminal.\n\n"
 	  "Exit status: 0 written, 1 failure (the reason is printed; a partial file is\n"
 	  "removed), 2 usage error.\n" },
+	{ "merge", cmd_merge, "--pid PID [--list]",
+	  "Count a process's mappings kept apart only by their page offsets",
+	  "  --pid PID   the process (reads /proc/PID/smaps)\n"
+	  "  --list      also list each such pair of mappings\n\n"
+	  "Adjacent private anonymous mappings with the same protections, flags\n"
+	  "and name whose page offsets do not continue each other (moved by\n"
+	  "mremap(2)): VMXFER_IOC_MERGE can merge them if their pages are the\n"
+	  "process's own and they share an anon_vma, which smaps does not show.\n\n"
+	  "Exit status: 0 counted, 1 failure, 2 usage error.\n" },
 	{ "help", cmd_help, "[COMMAND]",
 	  "Show help for vmxfer-ctl or one command",
 	  "" },

@@ -11,7 +11,7 @@ CMOCKA_LIBS   := $(or $(shell pkg-config --libs cmocka 2>/dev/null),-lcmocka)
 UNIT_CFLAGS    = -std=c11 $(CPPFLAGS) -I$(TOP)/tools -I$(UNIT_SRC) $(CMOCKA_CFLAGS) \
 		 $(CFLAGS) $(WARN) -MMD -MP
 
-UNIT_TESTS    := test_lib test_native test_uapi test_diag test_status test_ctl test_dumpfmt test_peek
+UNIT_TESTS    := test_lib test_native test_uapi test_diag test_status test_ctl test_dumpfmt test_peek test_mergediag
 UNIT_BINS     := $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
 UNIT_DUMP32   := $(UNIT_DIR)/uapi_dump32
 
@@ -59,6 +59,9 @@ $(UNIT_DIR)/test_dumpfmt: $(UNIT_DIR)/test_dumpfmt.o $(TOOLS_DIR)/dumpfmt.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 $(UNIT_DIR)/test_peek: $(UNIT_DIR)/test_peek.o $(TOOLS_DIR)/peek.o $(TOOLS_DIR)/ctlutil.o $(LIB_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
+$(UNIT_DIR)/test_mergediag: $(UNIT_DIR)/test_mergediag.o $(TOOLS_DIR)/mergediag.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 $(UNIT_DIR)/test_ctl: $(UNIT_DIR)/test_ctl.o | $(TOOLS_DIR)/vmxfer-ctl

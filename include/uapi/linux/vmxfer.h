@@ -547,12 +547,54 @@ struct vmxfer_splice {
 #define VMXFER_SPLICE_SIZE_VER0	40
 
 /*
- * VMXFER_IOC_MERGE - re-index the page offsets of the caller's anonymous
- * mappings in [addr, addr + len) that vmxfer moved, so that they merge with
- * their neighbours.
- * Reserved; see vmxfer_info.features for availability.
+ * VMXFER_IOC_MERGE - give the caller's private anonymous mappings in
+ * [addr, addr + len) the page offsets that let them merge with their
+ * neighbours, and merge them.
  *
- * Errors: EOPNOTSUPP, EINVAL, EFAULT, EBUSY.
+ * An anonymous mapping's page offset (vm_pgoff) is fixed where its memory
+ * was first mapped; mremap(2), VMXFER_IOC_REMAP and VMXFER_IOC_MOVE keep
+ * it, so moved memory never merges with its new neighbours again and the
+ * VMA count grows (vm.max_map_count).  This re-indexes each mapping (its
+ * offset, and the index of each of its pages: mapped, swapped out, in the
+ * swap cache) to continue its predecessor (else to lead into its
+ * successor), then lets the kernel merge them as mprotect(2) would.
+ *
+ * in:  size, flags (must be 0), addr (page aligned), len (not 0, rounded
+ *      up to pages); merged must be 0.
+ * out: merged, the number of mappings merged away (the VMA count drop).
+ *
+ * Semantics:
+ *  - Every mapping intersecting the range is considered as a whole; holes
+ *    are skipped.  A mapping merges with a neighbour that has the same
+ *    flags (soft-dirty aside), no file, the same NUMA policy object, no
+ *    userfaultfd, and the same anon_vma or none (never faulted).  Memory
+ *    faulted as one mapping and then split or moved keeps one anon_vma;
+ *    memory faulted separately does not, and is not merged on any line
+ *    (re-pointing pages at another anon_vma is unsafe on 5.10 and 6.1 and
+ *    not built on 6.12/7.2): such a mapping counts as blocked (EBUSY).
+ *  - Blocked, left as it is: a mapping with fork ancestry (a fork child's),
+ *    or holding a page shared with a fork relative or KSM, pinned, or
+ *    referenced beyond its mapping and the swap cache (vmsplice(2) into a
+ *    pipe, I/O in flight), a shared swap entry, or a device entry.  Pages
+ *    locked or migrating throughout a few tries: EAGAIN.  Growing stacks,
+ *    shadow stacks, sealed, userfaultfd-registered, special, hugetlb and
+ *    shared mappings are not considered (no error).
+ *  - Page contents, PTEs, soft-dirty and swap entries are untouched; only
+ *    page indexes change.  A PMD-mapped THP stays PMD-mapped (an anonymous
+ *    THP needs no index alignment); a PTE-mapped large folio or a large
+ *    folio in the swap cache is split into small pages first.
+ *  - Nothing is merged partly: each mapping is re-indexed whole or not at
+ *    all.  Once some mappings merged, the call returns their count even if
+ *    others were blocked.
+ *  - Available on 5.10, 6.1, 6.12 and 7.2 (index-only on all four).
+ *
+ * Errors: EOPNOTSUPP (not available on this kernel); EINVAL (flags, merged
+ * not 0, addr not page aligned, len 0 or the range beyond the address
+ * space); EFAULT (the struct); ENOMEM (nothing mapped in the range, or out
+ * of memory); EBUSY (nothing merged, and a mapping that could have was
+ * blocked, see above); EAGAIN (nothing merged, and a mapping was blocked
+ * only by pages locked or migrating: try again); EINTR (a fatal signal);
+ * E2BIG (bytes past the module's struct not zero).
  */
 struct vmxfer_merge {
 	__u32 size;
