@@ -342,6 +342,22 @@ void test_leak_check(const struct test_mem *a, const struct test_mem *b,
 	long kb = calls > 512 ? calls : 512, objs = calls / 4 > 64 ? calls / 4 : 64;
 	long lost = test_mem_report(a, b);
 
+	/*
+	 * A KASAN kernel (ours have lockdep too) keeps freed objects in its
+	 * quarantine and grows slab caches on first use: debug-6.12 lost
+	 * 22 MB of free memory in a first round of 1000 file remaps, slab
+	 * +22 MB, and 848 kB in the next.  There the slab's growth is not
+	 * counted as lost; the object counts below still are.
+	 */
+	if (!access("/proc/lockdep", F_OK)) {
+		long slab = (b->slab_unrecl - a->slab_unrecl) +
+			    (b->slab_recl - a->slab_recl);
+
+		printf("# debug kernel: slab %+ld kB not counted as lost\n", slab);
+		if (slab > 0)
+			lost -= slab;
+	}
+
 	printf("# %ld calls: free lost %ld kB, AnonPages %+ld, LRU anon %+ld "
 	       "(limit %ld kB); vm_area_struct %+ld, anon_vma %+ld, "
 	       "anon_vma_chain %+ld (limit %ld)\n", calls, lost,
