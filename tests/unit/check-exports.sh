@@ -3,7 +3,7 @@
 # under soname libvmxfer.so.1.
 set -eu
 so=$1
-want="vmxfer_clone vmxfer_info vmxfer_move vmxfer_move_uffd vmxfer_op_name vmxfer_open vmxfer_pidfd_open vmxfer_remap vmxfer_splice vmxfer_symbol"
+want="vmxfer_clone vmxfer_info vmxfer_merge vmxfer_move vmxfer_move_uffd vmxfer_op_name vmxfer_open vmxfer_pidfd_open vmxfer_remap vmxfer_splice vmxfer_symbol"
 echo "=== check-exports ($so)"
 soname=$(readelf -d "$so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
 [ "$soname" = libvmxfer.so.1 ] || { echo "not ok: soname '$soname'"; exit 1; }
